@@ -1,0 +1,161 @@
+package org.imageless.nix.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real {@code nix} (Debian {@code nix-bin}) as a test oracle, run offline with a private store
+ * root so tests never touch the machine's {@code /nix}. Fails loudly when nix is not installed:
+ * {@code make test} installs it.
+ */
+public final class RealNix {
+
+    /** Offline, no sandbox, the new CLI enabled. */
+    public static final String NIX_CONFIG = String.join("\n",
+            "experimental-features = nix-command",
+            "substituters =",
+            "sandbox = false",
+            "fsync-metadata = false");
+
+    private final Path storeRoot;
+
+    private RealNix(Path storeRoot) {
+        this.storeRoot = storeRoot;
+    }
+
+    /** A nix whose local store lives under {@code workDir}; asserts that nix is installed. */
+    public static RealNix in(Path workDir) {
+        try {
+            Process p = new ProcessBuilder("nix", "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0 || !out.contains("nix")) {
+                throw new AssertionError("'nix --version' failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("real nix is required for this test and is not installed "
+                    + "(Debian package nix-bin; 'make test' installs it): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return new RealNix(workDir.resolve("nix-root"));
+    }
+
+    /** The chroot store root: the store's files are under {@code <root>/nix/store}. */
+    public Path storeRoot() {
+        return storeRoot;
+    }
+
+    /** The {@code --store} argument addressing this private store. */
+    public String storeUri() {
+        return storeRoot.toString();
+    }
+
+    /** Where a store path's files are on disk. */
+    public Path realPath(String storePath) {
+        return Path.of(storeRoot + storePath);
+    }
+
+    /** Runs nix-store / nix with the offline config; returns stdout; fails with stderr on non-zero exit. */
+    public byte[] run(List<String> command) {
+        return run(command, null);
+    }
+
+    public byte[] run(List<String> command, Path stdin) {
+        Result r = tryRun(command, stdin, Map.of());
+        if (r.exitCode() != 0) {
+            throw new AssertionError("command " + command + " exited " + r.exitCode() + ": " + r.stderr());
+        }
+        return r.stdout();
+    }
+
+    public String runText(String... command) {
+        return new String(run(List.of(command)), StandardCharsets.UTF_8).strip();
+    }
+
+    /** Runs a command; the caller checks the result. */
+    public Result tryRun(List<String> command, Path stdin, Map<String, String> extraEnv) {
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command));
+        pb.environment().put("NIX_CONFIG", NIX_CONFIG);
+        pb.environment().putAll(extraEnv);
+        if (stdin != null) {
+            pb.redirectInput(stdin.toFile());
+        } else {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
+        try {
+            Process p = pb.start();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Thread errPump = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("command " + command + " timed out");
+            }
+            errPump.join();
+            return new Result(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void copy(InputStream in, ByteArrayOutputStream out) {
+        try {
+            in.transferTo(out);
+        } catch (IOException ignored) {
+            // the process went away; what was read is kept
+        }
+    }
+
+    /** {@code nix-store --add PATH} into the private store; returns the store path printed. */
+    public String add(Path path) {
+        return runText("nix-store", "--store", storeUri(), "--add", path.toString());
+    }
+
+    /** {@code nix-store --dump PATH}: the NAR bytes. */
+    public byte[] dump(Path path) {
+        return run(List.of("nix-store", "--dump", path.toString()));
+    }
+
+    /** {@code nix hash path --type sha256 PATH} in SRI form. */
+    public String hashPath(Path path) {
+        return runText("nix", "hash", "path", "--type", "sha256", path.toString());
+    }
+
+    /** {@code nix-store --restore DEST < nar}. */
+    public void restore(Path nar, Path dest) {
+        run(List.of("nix-store", "--restore", dest.toString()), nar);
+    }
+
+    /** Generates a signing key pair with {@code nix-store --generate-binary-cache-key}. */
+    public KeyPair generateKey(String name, Path dir) {
+        Path secret = dir.resolve(name + ".sec");
+        Path pub = dir.resolve(name + ".pub");
+        run(List.of("nix-store", "--generate-binary-cache-key", name, secret.toString(), pub.toString()));
+        try {
+            return new KeyPair(Files.readString(secret).strip(), Files.readString(pub).strip(), secret, pub);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public record KeyPair(String secretKey, String publicKey, Path secretFile, Path publicFile) {}
+
+    public record Result(int exitCode, byte[] stdout, String stderr) {
+        public String stdoutText() {
+            return new String(stdout, StandardCharsets.UTF_8);
+        }
+    }
+}
