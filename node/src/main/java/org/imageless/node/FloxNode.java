@@ -1,15 +1,45 @@
 package org.imageless.node;
 
+import java.io.PrintWriter;
+import org.imageless.nix.NixException;
+import org.imageless.node.store.StoreCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code flox-node}: node tooling for operators and tests. */
 @Command(name = "flox-node", mixinStandardHelpOptions = true, version = "flox-node 0.1.0",
         description = "Node tooling for Imageless Kubernetes: the node store and its realisation from binary caches.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {StoreCommand.class, CommandLine.HelpCommand.class})
 public final class FloxNode {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FloxNode()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new FloxNode()).setExecutionExceptionHandler(FloxNode::handle);
+    }
+
+    /** The one place where failures become messages and exit codes. */
+    private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        err.println("flox-node: error: " + e.getMessage());
+        err.flush();
+        return exitCode(e);
+    }
+
+    /** Exit codes by kind of failure: scripts can tell "not there" from "broken" from "try again". */
+    static int exitCode(Exception e) {
+        if (e instanceof NixException n) {
+            return switch (n.kind()) {
+                case INVALID -> 2;
+                case NOT_FOUND -> 3;
+                case CORRUPT -> 4;
+                case UNAVAILABLE -> 5;
+                case DENIED -> 6;
+                case IO -> 1;
+            };
+        }
+        return 1;
     }
 }
