@@ -220,8 +220,8 @@ public final class BinaryCacheClient implements AutoCloseable {
                 Measured file = new Measured(new TransportStream(raw), fileLimit, "compressed NAR file " + url, null);
                 Measured nar;
                 try {
-                    nar = new Measured(compression.decompress(file), info.narSize(), "NAR of " + path,
-                            n -> listener.progressed(path, n));
+                    nar = new Measured(new Decompressed(file, compression, "NAR of " + path), info.narSize(),
+                            "NAR of " + path, n -> listener.progressed(path, n));
                 } catch (IOException e) {
                     throw classify(e, path, compression);
                 }
@@ -233,6 +233,9 @@ public final class BinaryCacheClient implements AutoCloseable {
                     }
                     file.transferTo(java.io.OutputStream.nullOutputStream());
                 } catch (IOException e) {
+                    if (causedBy(e, CorruptData.class) != null) {
+                        checkFileHashAfterDamage(info, url, file, e);
+                    }
                     throw classify(e, path, compression);
                 } catch (NixException e) {
                     if (causedBy(e, TransportException.class) != null) {
@@ -254,6 +257,27 @@ public final class BinaryCacheClient implements AutoCloseable {
         }
     }
 
+    /**
+     * When the data turned out damaged while decompressing, the compressed file's hash says more
+     * (expected and actual): reads the rest of the file and reports a FileHash mismatch if there is one.
+     */
+    private void checkFileHashAfterDamage(NarInfo info, String url, Measured file, IOException damage) {
+        if (info.fileHash().isEmpty()) {
+            return;
+        }
+        try {
+            file.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            return; // the network failed too, or the file is too long: the original damage is reported
+        }
+        Hash actual = file.hash();
+        if (!actual.equals(info.fileHash().get())) {
+            throw new NixException(Kind.CORRUPT, ("NAR of %s from %s does not match its narinfo: FileHash of %s "
+                    + "expected %s, actual %s (%s)").formatted(info.storePath(), cacheName, url,
+                    info.fileHash().get().toBase32(), actual.toBase32(), damage.getMessage()), damage);
+        }
+    }
+
     private void check(StorePath path, String field, String expected, String actual) {
         if (!expected.equals(actual)) {
             throw NixException.corrupt("NAR of %s from %s does not match its narinfo: %s expected %s, actual %s",
@@ -271,18 +295,7 @@ public final class BinaryCacheClient implements AutoCloseable {
         if (c != null) {
             throw new NixException(Kind.CORRUPT, "%s from %s: %s".formatted(c.what, cacheName, c.getMessage()), e);
         }
-        if (isDecompressorFailure(e)) {
-            throw new NixException(Kind.CORRUPT, "NAR of %s from %s cannot be decompressed as %s: %s"
-                    .formatted(path, cacheName, compression.nixName(), e.getMessage()), e);
-        }
         throw new NixException(Kind.IO, "reading the NAR of %s from %s failed: %s".formatted(path, cacheName, e), e);
-    }
-
-    private static boolean isDecompressorFailure(IOException e) {
-        String cls = e.getClass().getName();
-        return cls.startsWith("org.tukaani.xz.") || cls.startsWith("com.github.luben.zstd.")
-                || cls.startsWith("org.apache.commons.compress.") || e instanceof java.util.zip.ZipException
-                || e instanceof java.io.EOFException;
     }
 
     private static <T extends Throwable> T causedBy(Throwable e, Class<T> type) {
@@ -462,6 +475,61 @@ public final class BinaryCacheClient implements AutoCloseable {
             } catch (IOException e) {
                 throw new TransportException(e);
             }
+        }
+    }
+
+    /**
+     * The decompressed stream; any failure of the decompressor that is not the network's is damaged
+     * data ({@link CorruptData}). Decompressors also throw runtime exceptions on some garbage.
+     */
+    private static final class Decompressed extends InputStream {
+        private final String what;
+        private final Compression compression;
+        private final InputStream in;
+
+        Decompressed(InputStream compressed, Compression compression, String what) throws IOException {
+            this.what = what;
+            this.compression = compression;
+            InputStream opened;
+            try {
+                opened = compression.decompress(compressed);
+            } catch (IOException | RuntimeException e) {
+                throw damaged(e);
+            }
+            this.in = opened;
+        }
+
+        private IOException damaged(Exception e) {
+            if (e instanceof IOException io && (causedBy(io, TransportException.class) != null
+                    || causedBy(io, CorruptData.class) != null)) {
+                return io;
+            }
+            CorruptData c = new CorruptData(what, "cannot be decompressed as %s: %s".formatted(compression.nixName(), e));
+            c.initCause(e);
+            return c;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (IOException | RuntimeException e) {
+                throw damaged(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (IOException | RuntimeException e) {
+                throw damaged(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 

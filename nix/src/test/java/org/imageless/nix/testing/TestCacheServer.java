@@ -29,6 +29,7 @@ public final class TestCacheServer implements AutoCloseable {
     private final Map<String, Deque<Integer>> scripted = new ConcurrentHashMap<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> truncated = new ConcurrentHashMap<>();
     private volatile String requiredAuthorization;
 
     private TestCacheServer(Path root) throws IOException {
@@ -54,6 +55,11 @@ public final class TestCacheServer implements AutoCloseable {
     /** The next requests of {@code relative} are answered with these statuses, then normally. */
     public void answer(String relative, Integer... statuses) {
         scripted.computeIfAbsent("/cache/" + relative, k -> new ArrayDeque<>()).addAll(List.of(statuses));
+    }
+
+    /** The next response for {@code relative} announces the full length but breaks off after {@code bytes}. */
+    public void truncateNext(String relative, int bytes) {
+        truncated.put("/cache/" + relative, bytes);
     }
 
     /** Requests without exactly this Authorization header get 401. */
@@ -90,7 +96,16 @@ public final class TestCacheServer implements AutoCloseable {
                 ex.sendResponseHeaders(404, -1);
                 return;
             }
+            Integer cut = truncated.remove(path);
             ex.sendResponseHeaders(200, Files.size(file));
+            if (cut != null) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    ex.getResponseBody().write(in.readNBytes(cut));
+                    ex.getResponseBody().flush();
+                }
+                // closing the exchange before the announced length makes the client see a broken stream
+                throw new IOException("simulated connection drop");
+            }
             try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
                 in.transferTo(out);
             }
