@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import org.imageless.nix.NixException;
+import org.imageless.nix.narinfo.NarInfo;
 
 /**
  * A Nix binary-cache secret key {@code <name>:<base64 of 64 bytes>} as written by
@@ -53,6 +54,11 @@ public final class SigningKey {
     public String sign(String fingerprint) {
         byte[] sig = Ed25519.sign(Arrays.copyOf(secret, Ed25519.SEED_BYTES), fingerprint.getBytes(StandardCharsets.UTF_8));
         return name + ":" + Base64.getEncoder().encodeToString(sig);
+    }
+
+    /** {@code info} with this key's signature of its fingerprint added (as {@code nix store sign} does). */
+    public NarInfo addSignature(NarInfo info) {
+        return info.withSignature(sign(info.fingerprint()));
     }
 
     public PublicKey publicKey() {

@@ -57,7 +57,8 @@ class SigningKeyTest {
         NarInfo unsigned = new NarInfo(path, narFile, "none", java.util.Optional.of(narHash), nar.length, narHash,
                 nar.length, List.of(), java.util.Optional.empty(), java.util.Optional.empty(), List.of(),
                 java.util.Optional.empty());
-        NarInfo signed = unsigned.withSignature(ours.sign(unsigned.fingerprint()));
+        NarInfo signed = ours.addSignature(unsigned);
+        assertThat(signed.sigs()).containsExactly(ours.sign(unsigned.fingerprint()));
         Files.writeString(cache.resolve(NarInfo.fileName(path)), signed.format());
         String from = "file://" + cache;
 
