@@ -151,6 +151,32 @@ public final class RealNix {
         }
     }
 
+    /** {@code nix store sign --key-file KEY -r PATHS}: signs the paths and their closures in this store. */
+    public void sign(Path keyFile, String... paths) {
+        List<String> cmd = new ArrayList<>(List.of("nix", "store", "sign", "--store", storeUri(), "--key-file",
+                keyFile.toString(), "-r"));
+        cmd.addAll(List.of(paths));
+        run(cmd);
+    }
+
+    /** {@code nix copy --from <this store> --to TO PATHS} (with their closures). */
+    public void copyTo(String to, String... paths) {
+        List<String> cmd = new ArrayList<>(List.of("nix", "copy", "--from", storeUri(), "--to", to));
+        cmd.addAll(List.of(paths));
+        run(cmd);
+    }
+
+    /** {@code builtins.toFile NAME CONTENTS} where CONTENTS mentions {@code refs}: a text path referencing them. */
+    public String addTextWithReferences(String name, String text, String... refs) {
+        StringBuilder expr = new StringBuilder("builtins.toFile \"" + name + "\" \"" + text);
+        for (String ref : refs) {
+            expr.append(" ${builtins.storePath ").append(ref).append("}");
+        }
+        expr.append("\"");
+        return runText("nix-instantiate", "--store", storeUri(), "--eval", "--read-write-mode", "--expr",
+                expr.toString()).replace("\"", "");
+    }
+
     public record KeyPair(String secretKey, String publicKey, Path secretFile, Path publicFile) {}
 
     public record Result(int exitCode, byte[] stdout, String stderr) {
