@@ -31,6 +31,8 @@ public final class TestCacheServer implements AutoCloseable {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> truncated = new ConcurrentHashMap<>();
     private volatile String requiredAuthorization;
+    private volatile int throttleChunk;
+    private volatile long throttlePauseMillis;
 
     private TestCacheServer(Path root) throws IOException {
         this.root = root;
@@ -65,6 +67,12 @@ public final class TestCacheServer implements AutoCloseable {
     /** Requests without exactly this Authorization header get 401. */
     public void requireAuthorization(String header) {
         this.requiredAuthorization = header;
+    }
+
+    /** Sends file bodies in chunks of {@code chunkBytes} with a pause after each: slow downloads. */
+    public void throttle(int chunkBytes, java.time.Duration pause) {
+        this.throttleChunk = chunkBytes;
+        this.throttlePauseMillis = pause.toMillis();
     }
 
     public List<String> requests() {
@@ -107,8 +115,27 @@ public final class TestCacheServer implements AutoCloseable {
                 throw new IOException("simulated connection drop");
             }
             try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
-                in.transferTo(out);
+                int chunk = throttleChunk;
+                if (chunk <= 0) {
+                    in.transferTo(out);
+                    return;
+                }
+                byte[] buf = new byte[chunk];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                    sleep(throttlePauseMillis);
+                }
             }
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 

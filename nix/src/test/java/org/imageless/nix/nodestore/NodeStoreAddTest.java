@@ -1,0 +1,65 @@
+package org.imageless.nix.nodestore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.imageless.nix.hash.Hash;
+import org.imageless.nix.store.StorePath;
+import org.imageless.nix.testing.RealNix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeStoreAddTest {
+
+    @Test
+    void addGivesTheSamePathAndNarAsNixStoreAdd(@TempDir Path dir) throws Exception {
+        RealNix nix = RealNix.in(dir);
+        Path src = Files.createDirectories(dir.resolve("pkg/bin"));
+        Files.writeString(src.resolve("tool"), "#!/bin/sh\necho tool\n");
+        src.resolve("tool").toFile().setExecutable(true);
+        Files.createSymbolicLink(src.resolve("alias"), Path.of("tool"));
+        Path pkg = dir.resolve("pkg");
+
+        NodeStore store = NodeStore.open(dir.resolve("store"));
+        StorePath path = store.add(pkg, "pkg", false);
+
+        assertThat(path).hasToString(nix.add(pkg));
+        assertThat(store.isValid(path)).isTrue();
+        ByteArrayOutputStream nar = new ByteArrayOutputStream();
+        store.dump(path, nar);
+        assertThat(Hash.sha256(nar.toByteArray())).isEqualTo(Hash.sha256(nix.dump(pkg)));
+        assertThat(store.query(path).orElseThrow().narHash()).isEqualTo(Hash.parse(nix.hashPath(pkg)));
+        assertThat(store.verify()).isEmpty();
+        assertThat(store.add(pkg, "pkg", false)).as("adding again is a no-op").isEqualTo(path);
+    }
+
+    @Test
+    void addWithReferenceScanningRecordsTheStorePathsTheContentsMention(@TempDir Path dir) throws Exception {
+        NodeStore store = NodeStore.open(dir.resolve("store"));
+        Path depSrc = Files.writeString(dir.resolve("dep"), "a dependency");
+        StorePath dep = store.add(depSrc, "dep", false);
+        Path appSrc = Files.writeString(dir.resolve("app"), "#!" + dep + "/bin/sh\n");
+        StorePath app = store.add(appSrc, "app", true);
+
+        assertThat(store.query(app).orElseThrow().references()).containsExactly(dep);
+        assertThat(store.closure(Set.of(app))).containsExactlyInAnyOrder(app, dep);
+    }
+
+    @Test
+    void verifyReportsATreeChangedBehindTheStoresBack(@TempDir Path dir) throws Exception {
+        NodeStore store = NodeStore.open(dir.resolve("store"));
+        Path src = Files.writeString(dir.resolve("f"), "original");
+        StorePath p = store.add(src, "f", false);
+        Path real = store.realPath(p);
+        real.toFile().setWritable(true);
+        Files.writeString(real, "tampered");
+
+        assertThat(store.verify()).singleElement().satisfies(problem -> {
+            assertThat(problem.path()).isEqualTo(p);
+            assertThat(problem.description()).contains("NAR hash is", "expected");
+        });
+    }
+}
