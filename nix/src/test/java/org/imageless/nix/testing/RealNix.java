@@ -129,6 +129,35 @@ public final class RealNix {
         return run(List.of("nix-store", "--dump", path.toString()));
     }
 
+    /** {@code nix-store --dump PATH > narFile}: the NAR streamed to a file, for trees too large to hold. */
+    public void dumpTo(Path path, Path narFile) {
+        ProcessBuilder pb = new ProcessBuilder("nix-store", "--dump", path.toString());
+        pb.environment().put("NIX_CONFIG", NIX_CONFIG);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(narFile.toFile());
+        try {
+            Process p = pb.start();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("nix-store --dump " + path + " timed out");
+            }
+            if (p.exitValue() != 0) {
+                throw new AssertionError("nix-store --dump " + path + " exited " + p.exitValue() + ": " + err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Runs {@code sh -c script} with the offline config (for pipelines such as timing a dump); returns stdout. */
+    public String shell(String script) {
+        return new String(run(List.of("sh", "-c", script)), StandardCharsets.UTF_8).strip();
+    }
+
     /** {@code nix hash path --type sha256 PATH} in SRI form. */
     public String hashPath(Path path) {
         return runText("nix", "hash", "path", "--type", "sha256", path.toString());
