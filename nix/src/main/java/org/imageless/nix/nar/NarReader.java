@@ -70,7 +70,7 @@ public final class NarReader {
     }
 
     private void run() throws IOException {
-        expect(Nar.MAGIC, "NAR magic");
+        expect(Nar.MAGIC, "magic");
         Deque<Dir> open = new ArrayDeque<>();
         String path = "";
         while (true) {
@@ -421,8 +421,8 @@ public final class NarReader {
             long at = offset;
             long len = readLong("length of " + what);
             if (len < 0 || len > max) {
-                throw new NarFormatException("NAR " + what + " has length " + Long.toUnsignedString(len)
-                        + ", more than the " + max + " bytes allowed", at);
+                throw new NarFormatException("NAR " + what + " is " + Long.toUnsignedString(len)
+                        + " bytes long, more than the " + max + " allowed", at);
             }
             byte[] s = new byte[(int) len];
             readFully(s, what);
