@@ -55,6 +55,11 @@ public final class ReferenceScanner extends OutputStream {
     }
 
     @Override
+    public void write(byte[] b) {
+        write(b, 0, b.length);
+    }
+
+    @Override
     public void write(byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0 || remaining.isEmpty()) {
@@ -66,7 +71,7 @@ public final class ReferenceScanner extends OutputStream {
             System.arraycopy(b, off, seam, tail, head);
             scan(seam, 0, tail + head);
         }
-        scan(b, off, len);
+        scan(b, off, off + len);
         // keep the last 31 bytes of the stream so far
         if (len >= LEN - 1) {
             System.arraycopy(b, off + len - (LEN - 1), seam, 0, LEN - 1);
