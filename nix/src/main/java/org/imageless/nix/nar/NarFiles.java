@@ -20,8 +20,10 @@ import java.nio.file.Path;
 /**
  * The two symlink calls whose bytes Java's {@code Path} would change: {@code Path} normalises
  * ({@code "a//b/"} becomes {@code "a/b"}), but a NAR records a symlink's target exactly as
- * {@code readlink(2)} returns it. So these go to libc directly.
+ * {@code readlink(2)} returns it. So these go to libc directly. The launchers grant native access
+ * ({@code --enable-native-access=ALL-UNNAMED}).
  */
+@SuppressWarnings("restricted")
 final class NarFiles {
 
     private static final Linker LINKER = Linker.nativeLinker();
