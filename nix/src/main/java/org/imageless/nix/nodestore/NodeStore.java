@@ -34,6 +34,7 @@ import org.imageless.nix.NixException;
 import org.imageless.nix.cache.BinaryCacheClient;
 import org.imageless.nix.hash.Hash;
 import org.imageless.nix.nar.NarDigest;
+import org.imageless.nix.nar.NarFormatException;
 import org.imageless.nix.nar.NarUnpacker;
 import org.imageless.nix.nar.NarWriter;
 import org.imageless.nix.narinfo.NarInfo;
@@ -208,7 +209,12 @@ public final class NodeStore {
                     Path target = work.resolve("tree");
                     cache.fetchNar(info, nar -> {
                         Trees.deleteRecursively(target);
-                        NarUnpacker.unpack(nar, target);
+                        try {
+                            NarUnpacker.unpack(nar, target);
+                        } catch (NarFormatException e) {
+                            throw new NixException(e.kind(), "the NAR of " + path + " from binary cache "
+                                    + cache.cacheName() + " is malformed: " + e.getMessage(), e);
+                        }
                     });
                     moveIntoPlace(target, path);
                     downloaded = true;

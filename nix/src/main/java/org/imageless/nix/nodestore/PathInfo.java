@@ -39,11 +39,9 @@ public record PathInfo(StorePath storePath, Hash narHash, long narSize, List<Sto
         s.append("StorePath: ").append(storePath).append('\n');
         s.append("NarHash: ").append(narHash.toBase32()).append('\n');
         s.append("NarSize: ").append(narSize).append('\n');
-        s.append("References:");
-        for (StorePath r : references) {
-            s.append(' ').append(r.baseName());
-        }
-        s.append('\n');
+        s.append("References: ")
+                .append(String.join(" ", references.stream().map(StorePath::baseName).toList()))
+                .append('\n');
         deriver.ifPresent(d -> s.append("Deriver: ").append(d.baseName()).append('\n'));
         for (String sig : sigs) {
             s.append("Sig: ").append(sig).append('\n');

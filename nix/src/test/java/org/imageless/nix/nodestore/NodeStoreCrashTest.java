@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -99,7 +98,7 @@ class NodeStoreCrashTest {
         }
         for (String name : NodeStoreRealiseTest.entries(storeDir.resolve(".meta"))) {
             if (!name.startsWith(".")) {
-                assertThat(storeDir.resolve(name)).as("registered %s exists", name).exists(LinkOption.NOFOLLOW_LINKS);
+                assertThat(storeDir.resolve(name)).as("registered %s exists", name).existsNoFollowLinks();
             }
         }
     }

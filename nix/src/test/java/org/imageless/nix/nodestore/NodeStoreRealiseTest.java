@@ -19,6 +19,8 @@ import org.imageless.nix.testing.NixCacheFixture;
 import org.imageless.nix.testing.TestCacheServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class NodeStoreRealiseTest {
 
@@ -58,15 +60,19 @@ class NodeStoreRealiseTest {
         assertThat(entries(dir.resolve("store/.tmp"))).as("no work left in .tmp").isEmpty();
     }
 
-    @Test
-    void aTamperedNarLeavesNothingOfThatPathInTheStore() throws IOException {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "malformed NAR (non-zero padding), 20, malformed",
+        "changed file contents (valid NAR), 25, does not match its narinfo: NarHash expected"})
+    void aTamperedNarLeavesNothingOfThatPathInTheStore(String what, int fromEnd, String expectedMessage)
+            throws IOException {
         NixCacheFixture fixture = new NixCacheFixture(dir);
         Path cache = fixture.cache("none");
         StorePath leaf = StorePath.parse(fixture.leaf);
         try (Stream<Path> nars = Files.list(cache.resolve("nar"))) {
             for (Path nar : nars.toList()) {
                 byte[] bytes = Files.readAllBytes(nar);
-                bytes[bytes.length - 20] ^= 1;
+                bytes[bytes.length - fromEnd] ^= 1;
                 Files.write(nar, bytes);
             }
         }
@@ -76,7 +82,8 @@ class NodeStoreRealiseTest {
             assertThatThrownBy(() -> store.realise(client, List.of(leaf)))
                     .isInstanceOf(NixException.class)
                     .satisfies(e -> assertThat(((NixException) e).kind()).isEqualTo(NixException.Kind.CORRUPT))
-                    .hasMessageContaining(leaf.toString());
+                    .hasMessageContaining(leaf.toString())
+                    .hasMessageContaining(expectedMessage);
         }
         assertThat(store.isValid(leaf)).isFalse();
         assertThat(entries(dir.resolve("store"))).allMatch(name -> name.startsWith("."));

@@ -129,6 +129,56 @@ public final class RealNix {
         return run(List.of("nix-store", "--dump", path.toString()));
     }
 
+    /** {@code nix-store --dump PATH > narFile}: the NAR streamed to a file, for trees too large to hold. */
+    public void dumpTo(Path path, Path narFile) {
+        ProcessBuilder pb = new ProcessBuilder("nix-store", "--dump", path.toString());
+        pb.environment().put("NIX_CONFIG", NIX_CONFIG);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(narFile.toFile());
+        try {
+            Process p = pb.start();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("nix-store --dump " + path + " timed out");
+            }
+            if (p.exitValue() != 0) {
+                throw new AssertionError("nix-store --dump " + path + " exited " + p.exitValue() + ": " + err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Runs {@code sh -c script} with the offline config (for pipelines such as timing a dump); returns stdout. */
+    public String shell(String script) {
+        return new String(run(List.of("sh", "-c", script)), StandardCharsets.UTF_8).strip();
+    }
+
+    /**
+     * Builds a Nix expression with {@code nix-build} in the private store and returns the output path.
+     * A store with its own root builds in nix's sandbox, so the host's {@code /bin} and libraries are
+     * made visible there for builders such as {@code /bin/sh}.
+     */
+    public String build(String expression) {
+        List<String> command = List.of("nix-build", "--store", storeUri(), "--no-out-link", "-E", expression);
+        Result r = tryRun(command, null,
+                Map.of("NIX_CONFIG", NIX_CONFIG + "\nextra-sandbox-paths = /bin /lib /lib64 /usr"));
+        if (r.exitCode() != 0) {
+            throw new AssertionError("command " + command + " exited " + r.exitCode() + ": " + r.stderr());
+        }
+        return r.stdoutText().strip();
+    }
+
+    /** {@code nix-store --query --references PATH}: the references nix recorded (found by its own scan). */
+    public List<String> references(String storePath) {
+        String out = runText("nix-store", "--store", storeUri(), "--query", "--references", storePath);
+        return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+    }
+
     /** {@code nix hash path --type sha256 PATH} in SRI form. */
     public String hashPath(Path path) {
         return runText("nix", "hash", "path", "--type", "sha256", path.toString());

@@ -1,0 +1,90 @@
+package org.imageless.nix.nar;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+
+/**
+ * The two symlink calls whose bytes Java's {@code Path} would change: {@code Path} normalises
+ * ({@code "a//b/"} becomes {@code "a/b"}), but a NAR records a symlink's target exactly as
+ * {@code readlink(2)} returns it. So these go to libc directly. The launchers grant native access
+ * ({@code --enable-native-access=ALL-UNNAMED}).
+ */
+@SuppressWarnings("restricted")
+final class NarFiles {
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle READLINK = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("readlink").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle SYMLINK = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("symlink").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("strerror").orElseThrow(),
+            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private NarFiles() {}
+
+    /** The target of symlink {@code link}, byte for byte. */
+    static byte[] readSymlink(Path link) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment buf = arena.allocate(Nar.MAX_TARGET + 2L);
+            long n = (long) READLINK.invokeExact(state, arena.allocateFrom(link.toString()), buf, Nar.MAX_TARGET + 2L);
+            if (n < 0) {
+                throw failure(link, "readlink", state);
+            }
+            if (n > Nar.MAX_TARGET) {
+                throw new FileSystemException(link.toString(), null, "symlink target longer than " + Nar.MAX_TARGET + " bytes");
+            }
+            return buf.asSlice(0, n).toArray(JAVA_BYTE);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Creates symlink {@code link} pointing to exactly {@code target}; fails if {@code link} exists. */
+    static void createSymlink(Path link, byte[] target) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment cTarget = arena.allocate(target.length + 1L);
+            MemorySegment.copy(target, 0, cTarget, JAVA_BYTE, 0, target.length);
+            int rc = (int) SYMLINK.invokeExact(state, cTarget, arena.allocateFrom(link.toString()));
+            if (rc != 0) {
+                throw failure(link, "symlink", state);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static IOException failure(Path path, String call, MemorySegment state) throws Throwable {
+        int errno = (int) ERRNO.get(state, 0L);
+        MemorySegment msg = (MemorySegment) STRERROR.invokeExact(errno);
+        String reason = msg.reinterpret(256).getString(0);
+        return new FileSystemException(path.toString(), null, call + ": " + reason);
+    }
+}
