@@ -167,8 +167,8 @@ public final class NarUnpacker {
         }
     }
 
-    /** Removes {@code root} and everything below it, without following symlinks. */
-    static void deleteTree(Path root) throws IOException {
+    /** Removes {@code root} and everything below it, without following symlinks, read-only directories included. */
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -193,35 +193,16 @@ public final class NodeStore {
     private boolean realiseOne(BinaryCacheClient cache, NarInfo info, Map<StorePath, CompletableFuture<Void>> done)
             throws IOException {
         StorePath path = info.storePath();
-        if (isValid(path)) {
-            return false;
-        }
-        try (PathLocks.Held held = locks.acquire(path.hashPart())) {
-            if (isValid(path)) {
-                return false;
+        PathInfo pathInfo = PathInfo.of(info);
+        return install(pathInfo, target -> cache.fetchNar(info, nar -> {
+            NarUnpacker.deleteTree(target);
+            try {
+                NarUnpacker.unpack(nar, target);
+            } catch (NarFormatException e) {
+                throw new NixException(e.kind(), "the NAR of " + path + " from binary cache "
+                        + cache.cacheName() + " is malformed: " + e.getMessage(), e);
             }
-            cleanLeftovers(path);
-            PathInfo pathInfo = PathInfo.of(info);
-            boolean downloaded = false;
-            if (!recoverUnregistered(pathInfo)) {
-                Path work = Files.createTempDirectory(tmpDir, path.hashPart() + "-");
-                try {
-                    Path target = work.resolve("tree");
-                    cache.fetchNar(info, nar -> {
-                        Trees.deleteRecursively(target);
-                        try {
-                            NarUnpacker.unpack(nar, target);
-                        } catch (NarFormatException e) {
-                            throw new NixException(e.kind(), "the NAR of " + path + " from binary cache "
-                                    + cache.cacheName() + " is malformed: " + e.getMessage(), e);
-                        }
-                    });
-                    moveIntoPlace(target, path);
-                    downloaded = true;
-                } finally {
-                    Trees.deleteRecursively(work);
-                }
-            }
+        }), () -> {
             for (StorePath ref : pathInfo.referencesWithoutSelf()) {
                 CompletableFuture<Void> refDone = done.get(ref);
                 if (refDone != null) {
@@ -231,8 +212,46 @@ public final class NodeStore {
                             "cannot register " + path + ": its reference " + ref + " is not valid");
                 }
             }
-            register(pathInfo);
-            return downloaded;
+        });
+    }
+
+    /** Writes a complete tree at a path that does not exist yet. */
+    @FunctionalInterface
+    private interface TreeMaker {
+        void make(Path target) throws IOException;
+    }
+
+    /**
+     * Makes {@code info}'s path valid unless it already is. Under the path's lock: clean what a
+     * killed process left, keep an unregistered tree whose hash is right or else make the tree in a
+     * fresh work directory and rename it into place, wait until the references are valid, register.
+     * Returns true when this call made the tree.
+     */
+    private boolean install(PathInfo info, TreeMaker maker, Runnable awaitReferences) throws IOException {
+        StorePath path = info.storePath();
+        if (isValid(path)) {
+            return false;
+        }
+        try (PathLocks.Held held = locks.acquire(path.hashPart())) {
+            if (isValid(path)) {
+                return false;
+            }
+            cleanLeftovers(path);
+            boolean made = false;
+            if (!recoverUnregistered(info)) {
+                Path work = Files.createTempDirectory(tmpDir, path.hashPart() + "-");
+                try {
+                    Path target = work.resolve("tree");
+                    maker.make(target);
+                    moveIntoPlace(target, path);
+                    made = true;
+                } finally {
+                    NarUnpacker.deleteTree(work);
+                }
+            }
+            awaitReferences.run();
+            register(info);
+            return made;
         }
     }
 
@@ -251,7 +270,7 @@ public final class NodeStore {
         }
         Path aside = tmpDir.resolve(expected.storePath().hashPart() + "-stale-" + System.nanoTime());
         Files.move(real, aside, StandardCopyOption.ATOMIC_MOVE);
-        Trees.deleteRecursively(aside);
+        NarUnpacker.deleteTree(aside);
         return false;
     }
 
@@ -259,7 +278,7 @@ public final class NodeStore {
     private void cleanLeftovers(StorePath path) throws IOException {
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmpDir, path.hashPart() + "-*")) {
             for (Path p : leftovers) {
-                Trees.deleteRecursively(p);
+                NarUnpacker.deleteTree(p);
             }
         }
     }
@@ -290,29 +309,10 @@ public final class NodeStore {
             Set<StorePath> references = scanReferences ? scanReferences(source) : Set.of();
             NarDigest digest = NarDigest.of(source);
             StorePath path = StorePaths.source(name, digest.narHash(), references, false);
-            if (isValid(path)) {
-                return path;
-            }
-            try (PathLocks.Held held = locks.acquire(path.hashPart())) {
-                if (isValid(path)) {
-                    return path;
-                }
-                cleanLeftovers(path);
-                PathInfo info = new PathInfo(path, digest.narHash(), digest.narSize(), List.copyOf(new TreeSet<>(references)),
-                        Optional.empty(), List.of(), Optional.of("fixed:r:" + digest.narHash().toBase32()));
-                if (!recoverUnregistered(info)) {
-                    Path work = Files.createTempDirectory(tmpDir, path.hashPart() + "-");
-                    try {
-                        Path target = work.resolve("tree");
-                        copyViaNar(source, target, digest);
-                        moveIntoPlace(target, path);
-                    } finally {
-                        Trees.deleteRecursively(work);
-                    }
-                }
-                register(info);
-                return path;
-            }
+            PathInfo info = new PathInfo(path, digest.narHash(), digest.narSize(), List.copyOf(new TreeSet<>(references)),
+                    Optional.empty(), List.of(), Optional.of("fixed:r:" + digest.narHash().toBase32()));
+            install(info, target -> copyViaNar(source, target, digest), () -> {});
+            return path;
         } catch (IOException e) {
             throw io("adding " + source + " to the node store", e);
         }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.imageless.nix.cache.BinaryCacheClient;
 import org.imageless.nix.hash.Hash;
 import org.imageless.nix.nar.NarDigest;
+import org.imageless.nix.nar.NarUnpacker;
 import org.imageless.nix.store.StorePath;
 import org.imageless.nix.testing.RealNix;
 import org.imageless.nix.testing.TestCacheServer;
@@ -106,7 +107,7 @@ class NodeStoreCrashTest {
     /** Now and then start from a half-filled store again, so kills land in every phase. */
     private static void wipeValidPathsSometimes(Path storeDir, Random random) throws IOException {
         if (random.nextInt(3) == 0 && Files.exists(storeDir)) {
-            Trees.deleteRecursively(storeDir);
+            NarUnpacker.deleteTree(storeDir);
         }
     }
 
@@ -117,7 +118,7 @@ class NodeStoreCrashTest {
         Process p = ChildJvm.start(RealiseMain.class, dir.resolve("timing.log"),
                 server.uri().toString(), scratch.toString(), key.publicKey(), root);
         assertThat(p.waitFor()).as(Files.readString(dir.resolve("timing.log"))).isZero();
-        Trees.deleteRecursively(scratch);
+        NarUnpacker.deleteTree(scratch);
         return Math.max(200, (System.nanoTime() - start) / 1_000_000);
     }
 }
