@@ -67,7 +67,7 @@ if unshare -m true 2>/dev/null || unshare -r -m true 2>/dev/null; then
       b=\${p#/nix/store/}; if [ -d '$store'/\$b ]; then mkdir '$work/view'/\$b; else touch '$work/view'/\$b; fi
       mount --bind -o ro '$store'/\$b '$work/view'/\$b
     done &&
-    mount --bind '$work/view' /nix/store &&
+    mount --rbind '$work/view' /nix/store &&
     $busybox/bin/sh $app"
 else
   echo "(skipped: this machine does not allow mount namespaces; the closure is realised and verified above)"
