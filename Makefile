@@ -5,6 +5,8 @@ JAVA_HOME ?= /usr/lib/jvm/temurin-25-jdk-amd64
 export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
 
+# Maven 3.8 itself (its bundled Guava) trips JDK 25's sun.misc.Unsafe warning; silence that, not ours.
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp -Dstyle.color=never
 LAUNCHERS := flox-node
 

@@ -17,33 +17,41 @@ fi
 flox_node="$top/bin/flox-node"
 
 now() { date +%s%N; }
-# median_ms CMD: runs CMD (a shell string) once to warm up, then 3 times; prints the median in ms
-median_ms() {
-  sh -c "$1" >/dev/null
-  t=""
-  for _ in 1 2 3; do
-    s=$(now); sh -c "$1" >/dev/null; e=$(now)
-    t="$t $(( (e - s) / 1000000 ))"
+# compare NAME_A CMD_A NAME_B CMD_B [PREPARE]: runs each command once to warm up, then 5 times,
+# alternating A and B; PREPARE (e.g. removing the previous output) runs untimed before every run,
+# followed by sync so that one run's writeback is not billed to the next. Sets ms_a and ms_b to
+# the medians in milliseconds.
+compare() {
+  prep=${5:-true}
+  ta=""; tb=""
+  for i in 0 1 2 3 4 5; do
+    sh -c "$prep"; sync; s=$(now); sh -c "$2" >/dev/null; e=$(now)
+    [ "$i" -gt 0 ] && ta="$ta $(( (e - s) / 1000000 ))"
+    sh -c "$prep"; sync; s=$(now); sh -c "$4" >/dev/null; e=$(now)
+    [ "$i" -gt 0 ] && tb="$tb $(( (e - s) / 1000000 ))"
   done
-  echo $t | tr ' ' '\n' | sort -n | sed -n 2p
+  ms_a=$(echo $ta | tr ' ' '\n' | sort -n | sed -n 3p)
+  ms_b=$(echo $tb | tr ' ' '\n' | sort -n | sed -n 3p)
+  echo "  $1 runs (ms):$ta; $3 runs (ms):$tb" >> "$report.detail"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 report="$work/report.txt"
 : > "$report"
+: > "$report.detail"
 line() { echo "$*" | tee -a "$report"; }
 
 line "# make bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, tree ${size_mb} MB ($(find "$tree" | wc -l) entries)"
 
-ours=$(median_ms "'$flox_node' store hash '$tree'")
-nix=$(median_ms "nix-store --dump '$tree' | sha256sum")
-line "NAR dump+hash: flox-node store hash ${ours} ms, nix-store --dump | sha256sum ${nix} ms, ratio $(ratio "$ours" "$nix") (target <= 1.0)"
+compare ours "'$flox_node' store hash '$tree'" nix "nix-store --dump '$tree' | sha256sum"
+line "NAR dump+hash: flox-node store hash ${ms_a} ms, nix-store --dump | sha256sum ${ms_b} ms, ratio $(ratio "$ms_a" "$ms_b") (target <= 1.0)"
 
 nix-store --dump "$tree" > "$work/tree.nar"
-ours=$(median_ms "rm -rf '$work/u1' && '$flox_node' store restore '$work/u1' < '$work/tree.nar'")
-nix=$(median_ms "rm -rf '$work/u2' && nix-store --restore '$work/u2' < '$work/tree.nar'")
-line "NAR unpack:    flox-node store restore ${ours} ms, nix-store --restore ${nix} ms, ratio $(ratio "$ours" "$nix") (target <= 1.0)"
-chmod -R u+w "$work/u1" "$work/u2" 2>/dev/null || true
-rm -rf "$work/u1" "$work/u2" "$work/tree.nar"
+clean="chmod -R u+w '$work/u' 2>/dev/null; rm -rf '$work/u'"
+compare ours "'$flox_node' store restore '$work/u' < '$work/tree.nar'" nix "nix-store --restore '$work/u' < '$work/tree.nar'" "$clean"
+line "NAR unpack:    flox-node store restore ${ms_a} ms, nix-store --restore ${ms_b} ms, ratio $(ratio "$ms_a" "$ms_b") (target <= 1.0)"
+sh -c "$clean"
+rm -f "$work/tree.nar"
+line "(medians of 5 alternating runs after a warm-up; JVM start-up included; each run's own output removed and synced untimed; runs in $report.detail)"
 
 echo "bench: report in $report"

@@ -69,6 +69,17 @@ class SigningKeyTest {
         RealNix.Result trusted = copy(nix, from, dir.resolve("dest-trusted"), ours.publicKey(), added);
         assertThat(trusted.exitCode()).as(trusted.stderr()).isZero();
         assertThat(Files.readString(Path.of(dir.resolve("dest-trusted") + added))).isEqualTo("signed by the Java side\n");
+
+        RealNix.Result verified = verify(nix, from, ours.publicKey(), added);
+        assertThat(verified.exitCode()).as("nix store verify with our key: %s", verified.stderr()).isZero();
+        RealNix.Result unverified = verify(nix, from, SigningKey.generate("other-2").publicKey(), added);
+        assertThat(unverified.exitCode()).as("nix store verify with another key: %s", unverified.stderr()).isNotZero();
+        assertThat(unverified.stderr()).contains("untrusted");
+    }
+
+    private static RealNix.Result verify(RealNix nix, String store, PublicKey trusted, String path) {
+        return nix.tryRun(List.of("nix", "store", "verify", "--store", store, "--trusted-public-keys", trusted.toString(),
+                "--sigs-needed", "1", path), null, Map.of());
     }
 
     private static RealNix.Result copy(RealNix nix, String from, Path dest, PublicKey trusted, String path) {

@@ -1,6 +1,5 @@
 package org.imageless.node.store;
 
-import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -20,7 +19,8 @@ final class StoreRestore implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 20)) {
+        // unbuffered: the NAR reader buffers itself and reads large file contents straight through
+        try (InputStream in = new FileInputStream(FileDescriptor.in)) {
             NarUnpacker.unpack(in, target);
         }
         return 0;
