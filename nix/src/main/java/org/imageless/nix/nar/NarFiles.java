@@ -18,9 +18,10 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 
 /**
- * The two symlink calls whose bytes Java's {@code Path} would change: {@code Path} normalises
- * ({@code "a//b/"} becomes {@code "a/b"}), but a NAR records a symlink's target exactly as
- * {@code readlink(2)} returns it. So these go to libc directly. The launchers grant native access
+ * The file calls that go to libc directly. The two symlink calls, because Java's {@code Path}
+ * normalises ({@code "a//b/"} becomes {@code "a/b"}) but a NAR records a symlink's target exactly
+ * as {@code readlink(2)} returns it; and {@code utimensat(2)}, one call per file where the JDK's
+ * {@code setTimes} opens, calls {@code futimens} and closes. The launchers grant native access
  * ({@code --enable-native-access=ALL-UNNAMED}).
  */
 @SuppressWarnings("restricted")
@@ -38,6 +39,13 @@ final class NarFiles {
             LINKER.defaultLookup().find("symlink").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS),
             Linker.Option.captureCallState("errno"));
+    private static final MethodHandle UTIMENSAT = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("utimensat").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -73,6 +81,27 @@ final class NarFiles {
             int rc = (int) SYMLINK.invokeExact(state, cTarget, arena.allocateFrom(link.toString()));
             if (rc != 0) {
                 throw failure(link, "symlink", state);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Sets the modification time of {@code path} (not following a symlink), leaving atime alone. */
+    static void setModificationTime(Path path, long epochSeconds) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment times = arena.allocate(JAVA_LONG, 4);
+            times.setAtIndex(JAVA_LONG, 0, 0L);
+            times.setAtIndex(JAVA_LONG, 1, UTIME_OMIT);
+            times.setAtIndex(JAVA_LONG, 2, epochSeconds);
+            times.setAtIndex(JAVA_LONG, 3, 0L);
+            int rc = (int) UTIMENSAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(path.toString()), times,
+                    AT_SYMLINK_NOFOLLOW);
+            if (rc != 0) {
+                throw failure(path, "utimensat", state);
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;

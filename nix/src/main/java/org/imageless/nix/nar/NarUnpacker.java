@@ -2,19 +2,19 @@ package org.imageless.nix.nar;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -33,7 +33,10 @@ public final class NarUnpacker {
     static final Set<PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("r-xr-xr-x");
     static final Set<PosixFilePermission> DIRECTORY = EXECUTABLE;
     private static final Set<PosixFilePermission> FILLING = PosixFilePermissions.fromString("rwxr-xr-x");
-    private static final FileTime EPOCH_PLUS_ONE = FileTime.fromMillis(1000);
+    /** Nix's canonical modification time of store objects: one second after the epoch. */
+    private static final long CANONICAL_MTIME = 1;
+    private static final Set<OpenOption> CREATE_FILE =
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
     private NarUnpacker() {}
 
@@ -71,6 +74,8 @@ public final class NarUnpacker {
         private final Path target;
         private final byte[] buf = new byte[256 * 1024];
         boolean createdRoot;
+        /** Whether the process umask strips bits of 0444/0555; learnt from the first file created. */
+        private Boolean umaskNarrowsModes;
 
         Restorer(Path target) {
             this.target = target;
@@ -107,10 +112,11 @@ public final class NarUnpacker {
         @Override
         public void file(String path, boolean executable, long size, InputStream contents) throws IOException {
             Path file = resolve(path);
-            OutputStream out;
+            Set<PosixFilePermission> mode = executable ? EXECUTABLE : FILE;
+            SeekableByteChannel out;
             try {
-                out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS);
+                // created with its final mode: writing through the open descriptor is still allowed
+                out = Files.newByteChannel(file, CREATE_FILE, PosixFilePermissions.asFileAttribute(mode));
                 created(path);
             } catch (IOException e) {
                 throw failed(path, file, e);
@@ -119,14 +125,22 @@ public final class NarUnpacker {
                 int n;
                 while ((n = contents.read(buf)) > 0) {
                     try {
-                        out.write(buf, 0, n);
+                        ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
+                        while (chunk.hasRemaining()) {
+                            out.write(chunk);
+                        }
                     } catch (IOException e) {
                         throw failed(path, file, e);
                     }
                 }
             }
             try {
-                Files.setPosixFilePermissions(file, executable ? EXECUTABLE : FILE);
+                if (umaskNarrowsModes == null) {
+                    umaskNarrowsModes = !Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS).equals(mode);
+                }
+                if (umaskNarrowsModes) {
+                    Files.setPosixFilePermissions(file, mode);
+                }
                 setTime(file);
             } catch (IOException e) {
                 throw failed(path, file, e);
@@ -152,8 +166,7 @@ public final class NarUnpacker {
         }
 
         private static void setTime(Path p) throws IOException {
-            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(EPOCH_PLUS_ONE, null, null);
+            NarFiles.setModificationTime(p, CANONICAL_MTIME);
         }
 
         private static NixException failed(String path, Path file, IOException e) {
