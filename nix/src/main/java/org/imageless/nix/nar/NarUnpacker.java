@@ -55,9 +55,12 @@ public final class NarUnpacker {
             throw NixException.invalid("cannot unpack a NAR into '%s': it already exists", target);
         }
         Restorer restorer = new Restorer(target);
+        PipelinedVisitor pipeline = new PipelinedVisitor(restorer);
         try {
-            NarReader.read(nar, restorer);
+            NarReader.read(nar, pipeline);
+            pipeline.finish();
         } catch (IOException | RuntimeException | Error e) {
+            pipeline.abort();
             if (restorer.createdRoot) {
                 try {
                     deleteTree(target);
