@@ -55,12 +55,9 @@ public final class NarUnpacker {
             throw NixException.invalid("cannot unpack a NAR into '%s': it already exists", target);
         }
         Restorer restorer = new Restorer(target);
-        PipelinedVisitor pipeline = new PipelinedVisitor(restorer);
         try {
-            NarReader.read(nar, pipeline);
-            pipeline.finish();
+            NarReader.read(nar, restorer);
         } catch (IOException | RuntimeException | Error e) {
-            pipeline.abort();
             if (restorer.createdRoot) {
                 try {
                     deleteTree(target);
