@@ -76,7 +76,8 @@ public final class ProgressBar implements TransferListener, AutoCloseable {
         int filled = total == 0 ? 0 : (int) Math.min(width, sofar * width / total);
         double seconds = Math.max(1e-3, (now - startNanos) / 1e9);
         synchronized (out) {
-            out.printf("\r[%s%s] %d/%d paths %s/%s %s/s ", "#".repeat(filled), " ".repeat(width - filled),
+            // \033[K erases what a longer previous line left behind
+            out.printf("\r[%s%s] %d/%d paths %s/%s %s/s\033[K", "#".repeat(filled), " ".repeat(width - filled),
                     finished.get(), expected.size(), human(sofar), human(total), human((long) (sofar / seconds)));
             out.flush();
         }
