@@ -156,6 +156,33 @@ class CacheRoutesTest {
     }
 
     @Test
+    void copyingAgainIsANoOpAndTheUploadersSignatureIsKeptBesideTheHubs() throws IOException {
+        List<String> paths = closure();
+        RealNix.KeyPair uploaderKey = nix.generateKey("uploader-1", dir);
+        nix.sign(uploaderKey.secretFile(), paths.get(2));
+        StorePath top = StorePath.parse(paths.get(2));
+        roots.put(READER_TOKEN, Set.of(top)); // readable before it exists: becomes visible once uploaded
+        assertThat(get("/" + top.hashPart() + ".narinfo", READER_TOKEN).statusCode()).isEqualTo(404);
+
+        assertThat(copyToHub("xz", WRITER_TOKEN, paths.get(2)).exitCode()).isZero();
+        byte[] first = storage.narInfo(top.hashPart()).orElseThrow().text();
+        RealNix.Result again = copyToHub("xz", WRITER_TOKEN, paths.get(2));
+
+        assertThat(again.exitCode()).as(again.stderr()).isZero();
+        assertThat(storage.narInfo(top.hashPart()).orElseThrow().text()).isEqualTo(first);
+        assertThat(storage.size()).isEqualTo(3);
+        assertThat(countFiles(storage.root().resolve("nar"))).isEqualTo(3);
+        assertThat(countFiles(storage.root().resolve("incoming"))).isZero();
+        assertThat(storage.narInfo(top.hashPart()).orElseThrow().info().sigs())
+                .anySatisfy(sig -> assertThat(sig).startsWith("uploader-1:"))
+                .anySatisfy(sig -> assertThat(sig).startsWith("hub.test-1:"));
+        HttpResponse<String> served = get("/" + top.hashPart() + ".narinfo", READER_TOKEN);
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(served.headers().firstValue("Content-Type")).hasValue("text/x-nix-narinfo");
+        assertThat(served.body()).isEqualTo(new String(first, StandardCharsets.UTF_8));
+    }
+
+    @Test
     void nixCopyToTheHubWithoutCredentialsFailsAndStoresNothing() throws IOException {
         String top = closure().get(2);
         RealNix.Result upload = copyToHub("xz", null, top);
