@@ -16,6 +16,12 @@ import org.imageless.nix.store.StorePath;
  * the cache's own: the references of its accepted narinfo records ({@link CacheStorage#closureOf}).
  * {@code nix-cache-info} is public.
  *
+ * <p>Caution for the server: the cache accepts a narinfo whose references are in the cache, whoever
+ * uploaded them. A writer who knows the store path of someone else's private path can upload a path
+ * referencing it and, by making that path a readable root, expose the private one. So before a path
+ * becomes a readable root (a pushed generation, a published package), the server should check that the
+ * pusher may read its whole closure ({@link CacheStorage#closureOf}) under the policy as it was before.
+ *
  * <p>Most servers implement this with {@link #byRoots}: they say which roots a principal may read and
  * whether it may upload; the closure membership test is done here, with per-root closures cached.
  *
