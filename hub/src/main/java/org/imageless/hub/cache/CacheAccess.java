@@ -1,0 +1,98 @@
+package org.imageless.hub.cache;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.imageless.nix.store.StorePath;
+
+/**
+ * The access policy of the binary cache, supplied by the server.
+ *
+ * <p>Rule: a store path is served to a caller only when it is in the closure of something the caller
+ * may read (a visible environment's or a catalog package's outputs); otherwise the narinfo and the
+ * NAR are answered 404, exactly as if absent, so that private paths cannot be probed. The closure is
+ * the cache's own: the references of its accepted narinfo records ({@link CacheStorage#closureOf}).
+ * {@code nix-cache-info} is public.
+ *
+ * <p>Caution for the server: the cache accepts a narinfo whose references are in the cache, whoever
+ * uploaded them. A writer who knows the store path of someone else's private path can upload a path
+ * referencing it and, by making that path a readable root, expose the private one. So before a path
+ * becomes a readable root (a pushed generation, a published package), the server should check that the
+ * pusher may read its whole closure ({@link CacheStorage#closureOf}) under the policy as it was before.
+ *
+ * <p>Most servers implement this with {@link #byRoots}: they say which roots a principal may read and
+ * whether it may upload; the closure membership test is done here, with per-root closures cached.
+ *
+ * @param <P> the server's principal type (see {@link PrincipalResolver})
+ */
+public interface CacheAccess<P> {
+
+    /** Whether {@code principal} may read {@code path} (called per narinfo and NAR request: keep it cheap). */
+    boolean canRead(P principal, StorePath path);
+
+    /** Whether {@code principal} may upload NARs and narinfo records. */
+    UploadPermission canUpload(P principal);
+
+    /**
+     * The policy "readable iff in the closure of one of {@code readableRoots(principal)}", with the
+     * closure of each root computed once and kept: a visible path's closure never changes, because a
+     * narinfo is accepted only when its references are present. {@code readableRoots} is called per
+     * request, so the server should answer it from memory (e.g. the live generations' outputs of the
+     * environments the principal may see, plus published catalog outputs).
+     */
+    static <P> CacheAccess<P> byRoots(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
+            Function<P, UploadPermission> upload) {
+        return new ClosureAccess<>(storage, readableRoots, upload);
+    }
+
+    /** {@link #byRoots} as a class, so its closure cache can be seen by tests. */
+    final class ClosureAccess<P> implements CacheAccess<P> {
+        /** Beyond this many cached (root → closure) entries the cache starts over; closures are cheap to recompute. */
+        private static final int MAX_CACHED_ROOTS = 100_000;
+
+        private final CacheStorage storage;
+        private final Function<P, ? extends Collection<StorePath>> readableRoots;
+        private final Function<P, UploadPermission> upload;
+        private final Map<StorePath, Set<StorePath>> closures = new ConcurrentHashMap<>();
+
+        ClosureAccess(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
+                Function<P, UploadPermission> upload) {
+            this.storage = storage;
+            this.readableRoots = readableRoots;
+            this.upload = upload;
+        }
+
+        @Override
+        public boolean canRead(P principal, StorePath path) {
+            for (StorePath root : readableRoots.apply(principal)) {
+                if (root.equals(path) || closure(root).contains(path)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private Set<StorePath> closure(StorePath root) {
+            Set<StorePath> cached = closures.get(root);
+            if (cached != null) {
+                return cached;
+            }
+            if (!storage.contains(root)) {
+                return Set.of(); // not uploaded yet: not cached, it may arrive later
+            }
+            Set<StorePath> closure = Set.copyOf(storage.closureOf(Set.of(root)));
+            if (closures.size() >= MAX_CACHED_ROOTS) {
+                closures.clear();
+            }
+            closures.put(root, closure);
+            return closure;
+        }
+
+        @Override
+        public UploadPermission canUpload(P principal) {
+            return upload.apply(principal);
+        }
+    }
+}

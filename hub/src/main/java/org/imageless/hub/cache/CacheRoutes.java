@@ -1,0 +1,212 @@
+package org.imageless.hub.cache;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import jakarta.servlet.ServletOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.Set;
+import org.eclipse.jetty.ee10.servlet.HttpOutput;
+import org.imageless.nix.NixException;
+import org.imageless.nix.store.StorePath;
+
+/**
+ * The binary cache over HTTP under {@code /cache}, the protocol of Nix's HTTP binary cache store:
+ *
+ * <ul>
+ *   <li>{@code GET /cache/nix-cache-info}: public;
+ *   <li>{@code GET|HEAD /cache/<hash>.narinfo}: the hub-signed record, 404 when absent or not readable by the caller;
+ *   <li>{@code GET|HEAD /cache/nar/<file>}: the NAR file streamed from disk, 404 likewise (a HEAD by an
+ *       uploader answers whether the file is on disk, so that {@code nix copy} skips uploading it again);
+ *   <li>{@code PUT /cache/nar/<file>} then {@code PUT /cache/<hash>.narinfo}: upload, as {@code nix copy --to
+ *       http://…/cache} does it; the narinfo is verified against its NAR before anything becomes visible.
+ * </ul>
+ *
+ * <p>Javalin 7 registers routes while the app is configured, not on a started app:
+ * <pre>{@code
+ * CacheRoutes<User> cache = new CacheRoutes<>(storage, resolver, access);
+ * Javalin app = Javalin.create(config -> cache.register(config.routes)).start(host, port);
+ * }</pre>
+ * The routes map their own errors to statuses (400 with a message for a refused upload, 401/403 from
+ * {@link UploadPermission}); other exceptions propagate to the server's handlers.
+ *
+ * @param <P> the server's principal type
+ */
+public final class CacheRoutes<P> {
+
+    public static final String PREFIX = "/cache";
+    public static final String NIX_CACHE_INFO = "StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 30\n";
+    private static final String NARINFO_TYPE = "text/x-nix-narinfo";
+    private static final String NAR_TYPE = "application/x-nix-nar";
+    private static final String CACHE_INFO_TYPE = "text/x-nix-cache-info";
+    private static final String NARINFO_SUFFIX = ".narinfo";
+    /** Mapped at most this much at a time when streaming a NAR. */
+    private static final long MAP_CHUNK = 64L * 1024 * 1024;
+
+    private final CacheStorage storage;
+    private final PrincipalResolver<P> principals;
+    private final CacheAccess<P> access;
+
+    public CacheRoutes(CacheStorage storage, PrincipalResolver<P> principals, CacheAccess<P> access) {
+        this.storage = storage;
+        this.principals = principals;
+        this.access = access;
+    }
+
+    /** Adds the cache's routes under {@value #PREFIX} (call from {@code Javalin.create(config -> …)}). */
+    public void register(RoutesConfig routes) {
+        routes.get(PREFIX + "/nix-cache-info", this::cacheInfo);
+        routes.head(PREFIX + "/nix-cache-info", this::cacheInfo);
+        routes.get(PREFIX + "/nar/{file}", ctx -> nar(ctx, true));
+        routes.head(PREFIX + "/nar/{file}", ctx -> nar(ctx, false));
+        routes.put(PREFIX + "/nar/{file}", this::putNar);
+        routes.get(PREFIX + "/{file}", ctx -> narInfo(ctx, true));
+        routes.head(PREFIX + "/{file}", ctx -> narInfo(ctx, false));
+        routes.put(PREFIX + "/{file}", this::putNarInfo);
+    }
+
+    private void cacheInfo(Context ctx) {
+        ctx.contentType(CACHE_INFO_TYPE).result(NIX_CACHE_INFO);
+    }
+
+    private void narInfo(Context ctx, boolean withBody) throws IOException {
+        String file = ctx.pathParam("file");
+        if (!file.endsWith(NARINFO_SUFFIX)) {
+            notFound(ctx);
+            return;
+        }
+        Optional<CacheStorage.Entry> entry = storage.narInfo(file.substring(0, file.length() - NARINFO_SUFFIX.length()));
+        if (entry.isEmpty() || !access.canRead(principals.resolve(ctx), entry.get().info().storePath())) {
+            notFound(ctx);
+            return;
+        }
+        byte[] text = entry.get().text();
+        ctx.status(200);
+        ctx.res().setContentType(NARINFO_TYPE);
+        ctx.res().setContentLength(text.length);
+        if (withBody) {
+            ctx.res().getOutputStream().write(text);
+        }
+    }
+
+    private void nar(Context ctx, boolean withBody) throws IOException {
+        String file = ctx.pathParam("file");
+        P principal = principals.resolve(ctx);
+        Optional<Path> nar = storage.narFile(file);
+        boolean readable = nar.isPresent() && readableByAny(principal, storage.pathsOfNarFile(file));
+        if (!readable) {
+            if (!withBody && access.canUpload(principal) == UploadPermission.ALLOWED && storage.hasNarFile(file)) {
+                ctx.status(200); // nix copy asks before uploading; an uploader need not send it again
+                return;
+            }
+            notFound(ctx);
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(nar.get(), StandardOpenOption.READ)) {
+            long size = ch.size();
+            ctx.status(200);
+            ctx.res().setContentType(NAR_TYPE);
+            ctx.res().setContentLengthLong(size);
+            if (withBody) {
+                send(ch, size, ctx.res().getOutputStream());
+            }
+        } catch (NoSuchFileException e) {
+            notFound(ctx);
+        }
+    }
+
+    /** Jetty writes mapped file regions straight to the socket; other containers get a large-buffer copy. */
+    private static void send(FileChannel ch, long size, ServletOutputStream out) throws IOException {
+        if (out instanceof HttpOutput jetty) {
+            for (long pos = 0; pos < size; pos += MAP_CHUNK) {
+                MappedByteBuffer region = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(MAP_CHUNK, size - pos));
+                jetty.write(region);
+            }
+            return;
+        }
+        try (InputStream in = Channels.newInputStream(ch)) {
+            in.transferTo(out);
+        }
+    }
+
+    private boolean readableByAny(P principal, Set<StorePath> paths) {
+        for (StorePath p : paths) {
+            if (access.canRead(principal, p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void putNar(Context ctx) throws IOException {
+        if (!mayUpload(ctx)) {
+            return;
+        }
+        try {
+            storage.putNar(ctx.pathParam("file"), ctx.req().getInputStream());
+            ctx.status(200);
+        } catch (NixException e) {
+            refuse(ctx, e);
+        } catch (IOException e) {
+            text(ctx, 400, "upload of nar/" + ctx.pathParam("file") + " broke off: " + e.getMessage());
+        }
+    }
+
+    private void putNarInfo(Context ctx) throws IOException {
+        String file = ctx.pathParam("file");
+        if (!file.endsWith(NARINFO_SUFFIX)) {
+            text(ctx, 404, "only <hash>.narinfo and nar/<file> can be uploaded to the binary cache");
+            return;
+        }
+        if (!mayUpload(ctx)) {
+            return;
+        }
+        try {
+            storage.putNarInfo(file.substring(0, file.length() - NARINFO_SUFFIX.length()), ctx.req().getInputStream());
+            ctx.status(200);
+        } catch (NixException e) {
+            refuse(ctx, e);
+        }
+    }
+
+    private boolean mayUpload(Context ctx) {
+        switch (access.canUpload(principals.resolve(ctx))) {
+            case ALLOWED -> {
+                return true;
+            }
+            case UNAUTHENTICATED -> {
+                ctx.header("WWW-Authenticate", "Basic realm=\"floxhub\"");
+                text(ctx, 401, "uploading to the binary cache needs a writer's token (HTTP Basic, the token as password)");
+                return false;
+            }
+            case FORBIDDEN -> {
+                text(ctx, 403, "this token may not upload to the binary cache: a writer's role is needed");
+                return false;
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    private static void refuse(Context ctx, NixException e) {
+        text(ctx, e.kind() == NixException.Kind.IO || e.kind() == NixException.Kind.UNAVAILABLE ? 500 : 400,
+                e.getMessage());
+    }
+
+    private static void notFound(Context ctx) {
+        text(ctx, 404, "not found");
+    }
+
+    private static void text(Context ctx, int status, String message) {
+        ctx.status(status);
+        ctx.contentType("text/plain; charset=utf-8");
+        ctx.result((message + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+}
