@@ -11,6 +11,7 @@ jvm_opts="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xlog:aot=off -Xlo
 for name in "$@"; do
   case "$name" in
     flox-node) module=node; main=org.imageless.node.FloxNode; training="aot-training" ;;
+    floxhub) module=hub; main=org.imageless.hub.FloxHub; training="aot-training" ;;
     *) echo "make-launchers: unknown launcher $name" >&2; exit 1 ;;
   esac
   cp="$top/$module/target/$module.jar:$top/$module/target/lib/*"
