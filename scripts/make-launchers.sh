@@ -6,14 +6,16 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/bin"
 java_bin="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
-# Short-lived processes: the serial collector has the least overhead (measured in make bench).
-jvm_opts="--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xlog:aot=off -Xlog:cds=off"
+common_opts="--enable-native-access=ALL-UNNAMED -Xlog:aot=off -Xlog:cds=off"
 for name in "$@"; do
+  # gc: short-lived commands get the serial collector (least start-up and CPU overhead, measured in
+  # make bench); the hub is a long-running server and keeps the JDK's default (G1).
   case "$name" in
-    flox-node) module=node; main=org.imageless.node.FloxNode; training="aot-training" ;;
-    floxhub) module=hub; main=org.imageless.hub.FloxHub; training="aot-training" ;;
+    flox-node) module=node; main=org.imageless.node.FloxNode; training="aot-training"; gc="-XX:+UseSerialGC" ;;
+    floxhub) module=hub; main=org.imageless.hub.FloxHub; training="aot-training"; gc="" ;;
     *) echo "make-launchers: unknown launcher $name" >&2; exit 1 ;;
   esac
+  jvm_opts="$common_opts${gc:+ $gc}"
   cp="$top/$module/target/$module.jar:$top/$module/target/lib/*"
   aot="$top/$module/target/$name.aot"
   rm -f "$aot"
