@@ -44,16 +44,19 @@ public final class AccountRoutes implements Routes {
         switch (p) {
             case Principal.User u -> {
                 body.put("kind", "user");
-                List<Map<String, String>> orgs = hub.accounts().memberships(u.name()).stream()
-                        .map(m -> Map.of("org", m.org(), "role", m.role().label())).toList();
+                List<OrgRole> orgs = hub.accounts().memberships(u.name()).stream()
+                        .map(m -> new OrgRole(m.org(), m.role().label())).toList();
                 body.put("memberships", orgs);
             }
             case Principal.ServiceAccount s -> {
                 body.put("kind", "service_account");
-                body.put("memberships", List.of(Map.of("org", s.org(), "role", s.role().label())));
+                body.put("memberships", List.of(new OrgRole(s.org(), s.role().label())));
             }
             case Principal.Anonymous a -> body.put("kind", "anonymous");
         }
         return body;
     }
+
+    /** One membership in a response; a record keeps the JSON field order stable ({@code Map.of} does not). */
+    record OrgRole(String org, String role) {}
 }
