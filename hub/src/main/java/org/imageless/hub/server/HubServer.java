@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.imageless.hub.Hub;
 import org.imageless.hub.account.AccountRoutes;
+import org.imageless.hub.cache.CacheFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ public final class HubServer implements AutoCloseable {
 
     /** The features every hub serves; others are added by the caller of {@link #start}. */
     public static List<Routes> builtIn(Hub hub) {
-        return List.of(new AccountRoutes(hub));
+        return List.of(new AccountRoutes(hub), new CacheFeature(hub));
     }
 
     /**
