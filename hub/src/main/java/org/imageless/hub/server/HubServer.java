@@ -5,7 +5,6 @@ import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.imageless.hub.Hub;
 import org.imageless.hub.account.AccountRoutes;
 import org.imageless.hub.cache.CacheFeature;
@@ -63,7 +62,7 @@ public final class HubServer implements AutoCloseable {
             ErrorMapping.register(config.routes);
             config.routes.get("/healthz", ctx -> {
                 hub.database().ping();
-                ctx.json(Map.of("status", "ok", "database", hub.database().vendor().name().toLowerCase(java.util.Locale.ROOT)));
+                ctx.json(new Health("ok", hub.database().vendor().name().toLowerCase(java.util.Locale.ROOT)));
             });
             metrics.register(config.routes);
             for (Routes r : all) {
@@ -98,4 +97,7 @@ public final class HubServer implements AutoCloseable {
     public void close() {
         stop();
     }
+
+    /** The {@code /healthz} body; a record keeps its field order stable. */
+    record Health(String status, String database) {}
 }
