@@ -1,0 +1,123 @@
+package org.imageless.runtime.annotation;
+
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.imageless.environment.EnvironmentRef;
+import org.imageless.environment.activation.ActivationMode;
+
+/**
+ * The pod's {@code flox.dev/*} annotations, as containerd passes them into every container's spec
+ * ({@code pod_annotations = ["flox.dev/*"]}), validated: each bad value is an error that names the
+ * annotation, the value and what is expected.
+ */
+public record PodAnnotations(Optional<EnvironmentRef> environment, ActivationMode activateMode, boolean nixMutable,
+                             Set<String> skipContainers, Set<String> skipContainersExec, boolean disableMetrics) {
+
+    public static final String PREFIX = "flox.dev/";
+    public static final String ENVIRONMENT = PREFIX + "environment";
+    public static final String ACTIVATE_MODE = PREFIX + "activate-mode";
+    public static final String NIX_MUTABLE = PREFIX + "nix-mutable";
+    public static final String SKIP_CONTAINERS = PREFIX + "skip-containers";
+    public static final String SKIP_CONTAINERS_EXEC = PREFIX + "skip-containers-exec";
+    public static final String DISABLE_METRICS = PREFIX + "disable-metrics";
+    static final List<String> KNOWN = List.of(ENVIRONMENT, ACTIVATE_MODE, NIX_MUTABLE, SKIP_CONTAINERS,
+            SKIP_CONTAINERS_EXEC, DISABLE_METRICS);
+
+    public PodAnnotations {
+        skipContainers = Set.copyOf(skipContainers);
+        skipContainersExec = Set.copyOf(skipContainersExec);
+    }
+
+    /** Reads the {@code flox.dev/*} entries of a spec's annotations; other annotations are ignored. */
+    public static PodAnnotations parse(Map<String, String> annotations) {
+        for (String key : annotations.keySet()) {
+            if (key.startsWith(PREFIX) && !KNOWN.contains(key)) {
+                throw new AnnotationException("unknown annotation '" + key + "'" + suggestion(key)
+                        + ": known are " + String.join(", ", KNOWN));
+            }
+        }
+        Optional<EnvironmentRef> environment = Optional.ofNullable(annotations.get(ENVIRONMENT)).map(v -> {
+            try {
+                return EnvironmentRef.parse(v.strip());
+            } catch (RuntimeException e) {
+                throw new AnnotationException("annotation " + ENVIRONMENT + "=\"" + v + "\" is invalid: " + e.getMessage());
+            }
+        });
+        ActivationMode mode = Optional.ofNullable(annotations.get(ACTIVATE_MODE)).map(v -> switch (v.strip()) {
+            case "run" -> ActivationMode.RUN;
+            case "dev" -> ActivationMode.DEV;
+            default -> throw new AnnotationException("annotation " + ACTIVATE_MODE + "=\"" + v
+                    + "\" is invalid: expected \"run\" (the default) or \"dev\"");
+        }).orElse(ActivationMode.RUN);
+        return new PodAnnotations(environment, mode, bool(annotations, NIX_MUTABLE),
+                names(annotations, SKIP_CONTAINERS), names(annotations, SKIP_CONTAINERS_EXEC),
+                bool(annotations, DISABLE_METRICS));
+    }
+
+    private static boolean bool(Map<String, String> annotations, String key) {
+        String v = annotations.get(key);
+        if (v == null) {
+            return false;
+        }
+        return switch (v.strip()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new AnnotationException("annotation " + key + "=\"" + v
+                    + "\" is invalid: expected \"true\" or \"false\"");
+        };
+    }
+
+    /** A comma-separated list of container names (DNS labels, as Kubernetes requires). */
+    private static Set<String> names(Map<String, String> annotations, String key) {
+        String v = annotations.get(key);
+        if (v == null || v.isBlank()) {
+            return Set.of();
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : Arrays.stream(v.split(",")).map(String::strip).toList()) {
+            if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                throw new AnnotationException("annotation " + key + "=\"" + v + "\" is invalid: '" + name
+                        + "' is not a container name (expected a comma-separated list like \"sidecar,init-db\")");
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    private static String suggestion(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : KNOWN) {
+            int d = distance(key, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    /** Levenshtein distance, for the did-you-mean in errors. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}
