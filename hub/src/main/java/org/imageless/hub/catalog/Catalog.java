@@ -129,7 +129,15 @@ public final class Catalog {
             return published;
         } catch (RuntimeException e) {
             if (!(e instanceof HubException) && Constraints.violated(e)) {
-                throw alreadyPublished(pkgPath, publication.version());
+                // a concurrent publish of the same package won the race for the same row
+                boolean exists = jdbi.withHandle(h -> h.createQuery(
+                                "SELECT COUNT(*) FROM catalog_versions WHERE owner = :o AND name = :n AND version = :v")
+                        .bind("o", pkgPath.owner()).bind("n", pkgPath.name()).bind("v", publication.version())
+                        .mapTo(Long.class).one() > 0);
+                if (exists) {
+                    throw alreadyPublished(pkgPath, publication.version());
+                }
+                throw HubException.conflict("another version of %s was published at the same moment: publish again", pkgPath);
             }
             throw e;
         }

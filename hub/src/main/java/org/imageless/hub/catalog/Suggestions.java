@@ -18,7 +18,7 @@ final class Suggestions {
     static Optional<String> closest(String wanted, Collection<String> candidates) {
         String w = wanted.toLowerCase(Locale.ROOT);
         return candidates.stream()
-                .filter(c -> !c.equalsIgnoreCase(wanted) || !c.equals(wanted))
+                .filter(c -> !c.equals(wanted))
                 .filter(c -> c.substring(c.indexOf('/') + 1).equalsIgnoreCase(w)
                         || distance(w, c.toLowerCase(Locale.ROOT)) <= Math.max(1, Math.max(w.length(), c.length()) / 3))
                 .min(Comparator.<String>comparingInt(c -> c.substring(c.indexOf('/') + 1).equalsIgnoreCase(w) ? 0
