@@ -1,7 +1,9 @@
 package org.imageless.hub.cache;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
 import org.imageless.hub.Hub;
 import org.imageless.hub.account.Role;
 import org.imageless.hub.auth.Principal;
@@ -17,18 +19,34 @@ import io.javalin.config.RoutesConfig;
  * <p>Upload ({@code nix copy --to http://HOST/cache} with the token as netrc password): any user,
  * and service accounts with the writer role; anonymous callers get 401 so that nix sends its
  * credentials. Read: a path is served only when it is in the closure of something the caller may
- * read (an environment's generation or a catalog package). Until environments and the catalog are
- * on the hub, no caller may read any root, so nothing is served.
+ * read: the roots come from the hub's features ({@code rootSources}, e.g. the catalog's published
+ * outputs); without any, nothing is served.
  */
 public final class CacheFeature implements Routes {
 
     private final CacheRoutes<Principal> routes;
+    private final List<Function<Principal, ? extends Collection<StorePath>>> rootSources;
 
+    /** The cache with nothing readable (no root sources). */
     public CacheFeature(Hub hub) {
-        CacheStorage storage = CacheStorage.open(hub.dataDir(), hub.signingKey());
-        CacheAccess<Principal> access = CacheAccess.byRoots(storage, CacheFeature::readableRoots,
+        this(hub, storage(hub), List.of());
+    }
+
+    /**
+     * The cache over {@code storage} (one per hub: {@link #storage(Hub)}, shared with features that
+     * check what is in it), serving the closures of the roots each of {@code rootSources} says a
+     * principal may read. Sources are asked per narinfo/NAR request: they answer from memory.
+     */
+    public CacheFeature(Hub hub, CacheStorage storage, List<Function<Principal, ? extends Collection<StorePath>>> rootSources) {
+        this.rootSources = List.copyOf(rootSources);
+        CacheAccess<Principal> access = CacheAccess.byRoots(storage, this::readableRoots,
                 CacheFeature::uploadPermission);
         this.routes = new CacheRoutes<>(storage, Requests::principalOrAnonymous, access);
+    }
+
+    /** The hub's cache storage in its data directory. */
+    public static CacheStorage storage(Hub hub) {
+        return CacheStorage.open(hub.dataDir(), hub.signingKey());
     }
 
     static UploadPermission uploadPermission(Principal principal) {
@@ -40,9 +58,16 @@ public final class CacheFeature implements Routes {
         };
     }
 
-    /** The roots of what {@code principal} may read: the environments and catalog will supply them. */
-    private static Collection<StorePath> readableRoots(Principal principal) {
-        return List.of();
+    /** The roots of what {@code principal} may read: the union of the sources' answers. */
+    private Collection<StorePath> readableRoots(Principal principal) {
+        if (rootSources.size() == 1) {
+            return rootSources.getFirst().apply(principal);
+        }
+        List<StorePath> roots = new ArrayList<>();
+        for (Function<Principal, ? extends Collection<StorePath>> source : rootSources) {
+            roots.addAll(source.apply(principal));
+        }
+        return roots;
     }
 
     @Override

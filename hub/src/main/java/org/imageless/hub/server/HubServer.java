@@ -8,6 +8,10 @@ import java.util.List;
 import org.imageless.hub.Hub;
 import org.imageless.hub.account.AccountRoutes;
 import org.imageless.hub.cache.CacheFeature;
+import org.imageless.hub.cache.CacheStorage;
+import org.imageless.hub.catalog.Catalog;
+import org.imageless.hub.catalog.CatalogRoutes;
+import org.imageless.hub.catalog.Resolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +36,10 @@ public final class HubServer implements AutoCloseable {
 
     /** The features every hub serves; others are added by the caller of {@link #start}. */
     public static List<Routes> builtIn(Hub hub) {
-        return List.of(new AccountRoutes(hub), new CacheFeature(hub));
+        CacheStorage storage = CacheFeature.storage(hub);
+        Catalog catalog = new Catalog(hub, storage);
+        return List.of(new AccountRoutes(hub), new CacheFeature(hub, storage, List.of(catalog::readableRoots)),
+                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())));
     }
 
     /**
