@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 import org.imageless.environment.EnvironmentRef;
 import org.imageless.environment.activation.ActivationMode;
 
@@ -92,32 +93,12 @@ public record PodAnnotations(Optional<EnvironmentRef> environment, ActivationMod
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : KNOWN) {
-            int d = distance(key, k);
+            int d = LevenshteinDistance.getDefaultInstance().apply(key, k);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = k;
             }
         }
         return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : "";
-    }
-
-    /** Levenshtein distance, for the did-you-mean in errors. */
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }
