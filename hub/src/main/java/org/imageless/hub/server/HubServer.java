@@ -8,6 +8,7 @@ import java.util.List;
 import org.imageless.hub.Hub;
 import org.imageless.hub.account.AccountRoutes;
 import org.imageless.hub.cache.CacheFeature;
+import org.imageless.hub.git.GitFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ public final class HubServer implements AutoCloseable {
 
     /** The features every hub serves; others are added by the caller of {@link #start}. */
     public static List<Routes> builtIn(Hub hub) {
-        return List.of(new AccountRoutes(hub), new CacheFeature(hub));
+        return List.of(new AccountRoutes(hub), new CacheFeature(hub), new GitFeature(hub));
     }
 
     /**
@@ -50,6 +51,7 @@ public final class HubServer implements AutoCloseable {
             config.jetty.host = host;
             config.jetty.port = port;
             config.jetty.modifyServer(server -> server.setStopTimeout(STOP_TIMEOUT_MS));
+            config.jetty.modifyServletContextHandler(context -> all.forEach(r -> r.mount(context)));
             config.jsonMapper(new JavalinJackson());
             config.appData(Requests.AUTHENTICATOR, hub.authenticator());
             config.requestLogger.http((ctx, millis) -> {
