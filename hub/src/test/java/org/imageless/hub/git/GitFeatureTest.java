@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -329,6 +333,37 @@ class GitFeatureTest {
         GitCli.Result retry = w.push(url(writer));
         assertThat(retry.ok()).as(retry.output()).isTrue();
         assertThat(hub.environments().head("acme", "web").commit().name()).isEqualTo(after);
+    }
+
+    @Test
+    void theDoorAsksForCredentialsToPushRefusesRevokedTokensAndDoesNotServeDumbHttp() throws Exception {
+        start(Backend.SQLITE);
+        pushed("web");
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + server.port() + "/git/acme/floxmeta";
+        var revoked = hub.tokens().createPersonal("alice", "old", Expiry.parse("30d"));
+        hub.tokens().revoke(revoked.info().id());
+
+        HttpResponse<String> push = http.send(HttpRequest.newBuilder(URI.create(base + "/info/refs?service=git-receive-pack")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(push.statusCode()).isEqualTo(401);
+        assertThat(push.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"floxhub\"");
+
+        HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create(base + "/info/refs?service=git-upload-pack"))
+                .header("Authorization", "Bearer " + revoked.secret()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(read.statusCode()).isEqualTo(401);
+        assertThat(read.body()).contains("revoked");
+
+        for (String dumb : List.of("/info/refs", "/HEAD", "/objects/info/packs", "/refs/heads/web")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + dumb)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(dumb).isEqualTo(404);
+        }
+        HttpResponse<String> noRepo = http.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + server.port() + "/git/bob/floxmeta/info/refs?service=git-upload-pack")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(noRepo.statusCode()).isEqualTo(404);
+        assertThat(tmp.resolve("data/git/bob")).doesNotExist();
     }
 
     @Test
