@@ -208,7 +208,8 @@ class GitFeatureTest {
         GitCli.Result r = w.push(url(writer));
 
         assertThat(r.ok()).isFalse();
-        assertThat(r.output()).contains("! [remote rejected] web -> web (1/env/manifest.toml:5:").contains("colour");
+        assertThat(r.output()).contains("! [remote rejected] web -> web (1/env/manifest.toml:5: 'install.gh.colour': unknown key")
+                .contains("remote: refused refs/heads/web: 1/env/manifest.toml:5: 'install.gh.colour'");
     }
 
     @Test
