@@ -12,6 +12,8 @@ import org.imageless.hub.auth.Access;
 import org.imageless.hub.auth.Authenticator;
 import org.imageless.hub.auth.Tokens;
 import org.imageless.hub.db.Database;
+import org.imageless.hub.environment.Environments;
+import org.imageless.hub.environment.FloxmetaStore;
 import org.imageless.nix.NixException;
 import org.imageless.nix.sign.SigningKey;
 
@@ -35,6 +37,7 @@ public final class Hub implements AutoCloseable {
     private final Tokens tokens;
     private final Authenticator authenticator;
     private final Access access;
+    private final Environments environments;
 
     private Hub(HubConfig config, Database database, SigningKey signingKey, Clock clock, Passwords passwords) {
         this.config = config;
@@ -45,6 +48,7 @@ public final class Hub implements AutoCloseable {
         this.tokens = new Tokens(database.jdbi(), accounts, clock);
         this.authenticator = new Authenticator(tokens, clock);
         this.access = new Access(accounts);
+        this.environments = new Environments(database.jdbi(), new FloxmetaStore(config.dataDir().resolve("git")), clock);
     }
 
     public static Hub open(HubConfig config) {
@@ -113,6 +117,11 @@ public final class Hub implements AutoCloseable {
 
     public Access access() {
         return access;
+    }
+
+    /** Environments: the table of visibility and times, and their generations in the owners' floxmeta repositories ({@code <data>/git}). */
+    public Environments environments() {
+        return environments;
     }
 
     @Override

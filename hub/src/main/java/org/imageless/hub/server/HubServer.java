@@ -12,6 +12,7 @@ import org.imageless.hub.cache.CacheStorage;
 import org.imageless.hub.catalog.Catalog;
 import org.imageless.hub.catalog.CatalogRoutes;
 import org.imageless.hub.catalog.Resolver;
+import org.imageless.hub.git.GitFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class HubServer implements AutoCloseable {
         CacheStorage storage = CacheFeature.storage(hub);
         Catalog catalog = new Catalog(hub, storage);
         return List.of(new AccountRoutes(hub), new CacheFeature(hub, storage, List.of(catalog::readableRoots)),
-                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())));
+                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub));
     }
 
     /**
@@ -57,6 +58,7 @@ public final class HubServer implements AutoCloseable {
             config.jetty.host = host;
             config.jetty.port = port;
             config.jetty.modifyServer(server -> server.setStopTimeout(STOP_TIMEOUT_MS));
+            config.jetty.modifyServletContextHandler(context -> all.forEach(r -> r.mount(context)));
             config.jsonMapper(new JavalinJackson());
             config.appData(Requests.AUTHENTICATOR, hub.authenticator());
             config.requestLogger.http((ctx, millis) -> {

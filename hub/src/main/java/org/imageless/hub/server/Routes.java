@@ -1,6 +1,7 @@
 package org.imageless.hub.server;
 
 import io.javalin.config.RoutesConfig;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 
 /**
  * A feature's HTTP endpoints. Each feature (accounts, environments, git, cache, UI) is one class
@@ -12,4 +13,11 @@ import io.javalin.config.RoutesConfig;
 public interface Routes {
 
     void register(RoutesConfig routes);
+
+    /**
+     * Mounts servlets that are not Javalin handlers (git's smart-HTTP) on the server's context.
+     * They answer their paths before Javalin does, so they do their own authentication, logging
+     * and error bodies.
+     */
+    default void mount(ServletContextHandler context) {}
 }

@@ -1,0 +1,89 @@
+package org.imageless.hub.environment;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.imageless.hub.HubException;
+import org.imageless.hub.account.Names;
+
+/**
+ * Where generations live: one bare repository per owner at {@code <root>/<owner>/floxmeta.git},
+ * one branch per environment (branch name = environment name). Repositories are created by the
+ * first accepted push of the owner ({@link #openOrCreate}); readers never create one.
+ * Callers close the repositories they get.
+ */
+public final class FloxmetaStore {
+
+    private final Path root;
+
+    public FloxmetaStore(Path root) {
+        this.root = root;
+    }
+
+    /** The bare repository's directory; {@code owner} must be a valid owner name (checked, so no path tricks). */
+    public Path path(String owner) {
+        return root.resolve(Names.owner(owner)).resolve("floxmeta.git");
+    }
+
+    /** {@code refs/heads/<environment>}. */
+    public static String refName(String environment) {
+        return Constants.R_HEADS + environment;
+    }
+
+    /** The owner's repository, if any push ever created it. */
+    public Optional<Repository> open(String owner) {
+        Path dir = path(owner);
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build());
+        } catch (IOException e) {
+            throw HubException.unavailable("cannot open " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The owner's repository, created (bare, empty) when missing. Only for writers. */
+    public synchronized Repository openOrCreate(String owner) {
+        Optional<Repository> existing = open(owner);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Path dir = path(owner);
+        try {
+            Files.createDirectories(dir.getParent());
+            Repository repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
+            repo.create(true);
+            // git's own repository defaults, plus: never accept a pack that is not fully checked
+            var config = repo.getConfig();
+            config.setBoolean("receive", null, "fsckObjects", true);
+            config.save();
+            return repo;
+        } catch (IOException | IllegalStateException e) {
+            throw HubException.unavailable("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tip of {@code environment}'s branch, if the owner has it. */
+    public Optional<BranchSnapshot> head(String owner, String environment) {
+        Optional<Repository> repo = open(owner);
+        if (repo.isEmpty()) {
+            return Optional.empty();
+        }
+        try (Repository r = repo.get()) {
+            Ref ref = r.exactRef(refName(environment));
+            if (ref == null || ref.getObjectId() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(BranchSnapshot.read(r, ref.getObjectId()));
+        } catch (IOException e) {
+            throw HubException.unavailable("cannot read " + owner + "/" + environment + ": " + e.getMessage(), e);
+        }
+    }
+
+}
