@@ -24,6 +24,10 @@ public final class RealNix {
             "experimental-features = nix-command",
             "substituters =",
             "sandbox = false",
+            // no narinfo lookup cache: test servers pick free ports, and a port used again must not
+            // answer from what nix remembers of an earlier test's cache at the same URL
+            "narinfo-cache-negative-ttl = 0",
+            "narinfo-cache-positive-ttl = 0",
             "fsync-metadata = false");
 
     private final Path storeRoot;
@@ -82,10 +86,16 @@ public final class RealNix {
         return new String(run(List.of(command)), StandardCharsets.UTF_8).strip();
     }
 
+    /** The offline config, and nix's own caches (~/.cache/nix) kept beside this test's store. */
+    private void isolate(ProcessBuilder pb) {
+        pb.environment().put("NIX_CONFIG", NIX_CONFIG);
+        pb.environment().put("XDG_CACHE_HOME", storeRoot.resolveSibling("nix-cache-home").toString());
+    }
+
     /** Runs a command; the caller checks the result. */
     public Result tryRun(List<String> command, Path stdin, Map<String, String> extraEnv) {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command));
-        pb.environment().put("NIX_CONFIG", NIX_CONFIG);
+        isolate(pb);
         pb.environment().putAll(extraEnv);
         if (stdin != null) {
             pb.redirectInput(stdin.toFile());
@@ -132,7 +142,7 @@ public final class RealNix {
     /** {@code nix-store --dump PATH > narFile}: the NAR streamed to a file, for trees too large to hold. */
     public void dumpTo(Path path, Path narFile) {
         ProcessBuilder pb = new ProcessBuilder("nix-store", "--dump", path.toString());
-        pb.environment().put("NIX_CONFIG", NIX_CONFIG);
+        isolate(pb);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.redirectOutput(narFile.toFile());
         try {
