@@ -29,27 +29,17 @@ public final class FloxHub {
         return exitCode(e);
     }
 
-    /** Exit codes by kind, the same numbers as flox-node's where the kinds meet. */
+    /** Exit codes by kind: the hub's own kinds, then the numbers every tool uses ({@link NixException.Kind#exitCode()}). */
     static int exitCode(Exception e) {
         if (e instanceof HubException h) {
             return switch (h.kind()) {
-                case INVALID -> 2;
-                case NOT_FOUND -> 3;
-                case UNAVAILABLE -> 5;
-                case UNAUTHENTICATED, FORBIDDEN -> 6;
+                case INVALID -> NixException.Kind.INVALID.exitCode();
+                case NOT_FOUND -> NixException.Kind.NOT_FOUND.exitCode();
+                case UNAVAILABLE -> NixException.Kind.UNAVAILABLE.exitCode();
+                case UNAUTHENTICATED, FORBIDDEN -> NixException.Kind.DENIED.exitCode();
                 case CONFLICT -> 7;
             };
         }
-        if (e instanceof NixException n) {
-            return switch (n.kind()) {
-                case INVALID -> 2;
-                case NOT_FOUND -> 3;
-                case CORRUPT -> 4;
-                case UNAVAILABLE -> 5;
-                case DENIED -> 6;
-                case IO -> 1;
-            };
-        }
-        return 1;
+        return e instanceof NixException n ? n.kind().exitCode() : 1;
     }
 }

@@ -20,7 +20,22 @@ public class NixException extends RuntimeException {
         /** The peer refused access. */
         DENIED,
         /** A local I/O operation failed. */
-        IO
+        IO;
+
+        /**
+         * The exit code of every command-line tool of the project for this kind, so scripts can
+         * tell "not there" (3) from "broken" (4) from "try again" (5) whichever tool they run.
+         */
+        public int exitCode() {
+            return switch (this) {
+                case INVALID -> 2;
+                case NOT_FOUND -> 3;
+                case CORRUPT -> 4;
+                case UNAVAILABLE -> 5;
+                case DENIED -> 6;
+                case IO -> 1;
+            };
+        }
     }
 
     private final Kind kind;

@@ -28,18 +28,8 @@ public final class FloxNode {
         return exitCode(e);
     }
 
-    /** Exit codes by kind of failure: scripts can tell "not there" from "broken" from "try again". */
+    /** Exit codes by kind of failure ({@link NixException.Kind#exitCode()}), 1 for anything else. */
     static int exitCode(Exception e) {
-        if (e instanceof NixException n) {
-            return switch (n.kind()) {
-                case INVALID -> 2;
-                case NOT_FOUND -> 3;
-                case CORRUPT -> 4;
-                case UNAVAILABLE -> 5;
-                case DENIED -> 6;
-                case IO -> 1;
-            };
-        }
-        return 1;
+        return e instanceof NixException n ? n.kind().exitCode() : 1;
     }
 }
