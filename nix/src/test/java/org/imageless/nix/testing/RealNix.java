@@ -24,10 +24,6 @@ public final class RealNix {
             "experimental-features = nix-command",
             "substituters =",
             "sandbox = false",
-            // no narinfo lookup cache: test servers pick free ports, and a port used again must not
-            // answer from what nix remembers of an earlier test's cache at the same URL
-            "narinfo-cache-negative-ttl = 0",
-            "narinfo-cache-positive-ttl = 0",
             "fsync-metadata = false");
 
     private final Path storeRoot;
@@ -86,7 +82,12 @@ public final class RealNix {
         return new String(run(List.of(command)), StandardCharsets.UTF_8).strip();
     }
 
-    /** The offline config, and nix's own caches (~/.cache/nix) kept beside this test's store. */
+    /**
+     * The offline config, and nix's own caches (~/.cache/nix) kept beside this test's store: nix
+     * remembers narinfo lookups per cache URL, and test servers pick free ports, so a port used
+     * again by a later test must not answer from what nix remembers of an earlier one. (The lookup
+     * cache itself stays on, as users have it: nix relies on it to know what it just uploaded.)
+     */
     private void isolate(ProcessBuilder pb) {
         pb.environment().put("NIX_CONFIG", NIX_CONFIG);
         pb.environment().put("XDG_CACHE_HOME", storeRoot.resolveSibling("nix-cache-home").toString());
