@@ -261,13 +261,22 @@ public final class CatalogRoutes implements Routes {
         return text(o, key, required, null);
     }
 
-    private static String text(ObjectNode o, String key, boolean required, String where) {
+    /** The value at {@code key}, or null when absent and not required; {@code where} prefixes the key in errors. */
+    private static JsonNode field(ObjectNode o, String key, boolean required, String where) {
         JsonNode n = o.get(key);
-        String name = where == null ? key : where + "." + key;
         if (n == null || n.isNull()) {
             if (required) {
-                throw HubException.invalid("'%s' is required", name);
+                throw HubException.invalid("'%s' is required", where == null ? key : where + "." + key);
             }
+            return null;
+        }
+        return n;
+    }
+
+    private static String text(ObjectNode o, String key, boolean required, String where) {
+        JsonNode n = field(o, key, required, where);
+        String name = where == null ? key : where + "." + key;
+        if (n == null) {
             return null;
         }
         if (!n.isTextual()) {
@@ -292,12 +301,9 @@ public final class CatalogRoutes implements Routes {
     }
 
     private static List<String> strings(ObjectNode o, String key, boolean required, String where) {
-        JsonNode n = o.get(key);
+        JsonNode n = field(o, key, required, where);
         String name = where == null ? key : where + "." + key;
-        if (n == null || n.isNull()) {
-            if (required) {
-                throw HubException.invalid("'%s' is required", name);
-            }
+        if (n == null) {
             return null;
         }
         if (!n.isArray()) {
