@@ -1,6 +1,8 @@
 package org.imageless.environment;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -13,7 +15,19 @@ import java.util.Map;
  */
 public final class FloxJson {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private FloxJson() {
+    }
+
+    /** Reads JSON text; a syntax error names {@code fileName} and the line where it was found. */
+    public static JsonNode read(String json, String fileName) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 1 : Math.max(1, e.getLocation().getLineNr());
+            throw new EnvironmentFormatException(fileName, line, "", "not valid JSON: " + e.getOriginalMessage());
+        }
     }
 
     public static String pretty(JsonNode node) {

@@ -1,8 +1,6 @@
 package org.imageless.environment.generation;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,7 +31,6 @@ import org.imageless.nix.NixException;
 public record GenerationsMetadata(List<HistoryEntry> history, int totalGenerations) {
 
     public static final String FILE_NAME = "metadata.json";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Set<String> TOP = Set.of("version", "history", "total_generations");
     private static final Set<String> ENTRY = Set.of("info", "author", "hostname", "timestamp",
             "current_generation", "previous_generation");
@@ -166,13 +163,7 @@ public record GenerationsMetadata(List<HistoryEntry> history, int totalGeneratio
 
     /** Parses {@code metadata.json}; {@code fileName} is used in errors. */
     public static GenerationsMetadata parse(String json, String fileName) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 1 : Math.max(1, e.getLocation().getLineNr());
-            throw new EnvironmentFormatException(fileName, line, "", "not valid JSON: " + e.getOriginalMessage());
-        }
+        JsonNode root = FloxJson.read(json, fileName);
         JsonLines lines = JsonLines.index(json);
         Reader r = new Reader(fileName, lines);
         if (!(root instanceof ObjectNode object)) {

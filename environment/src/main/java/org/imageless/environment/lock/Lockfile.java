@@ -1,8 +1,6 @@
 package org.imageless.environment.lock;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -34,7 +32,6 @@ public record Lockfile(Manifest manifest, List<LockedPackage> packages, ObjectNo
 
     public static final String FILE_NAME = "manifest.lock";
     private static final List<String> TOP_LEVEL = List.of("lockfile-version", "manifest", "packages", "compose");
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     public Lockfile {
         packages = List.copyOf(packages);
@@ -43,13 +40,7 @@ public record Lockfile(Manifest manifest, List<LockedPackage> packages, ObjectNo
 
     /** Parses {@code manifest.lock} text; {@code fileName} is used in errors. */
     public static Lockfile parse(String json, String fileName) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 1 : Math.max(1, e.getLocation().getLineNr());
-            throw new EnvironmentFormatException(fileName, line, "", "not valid JSON: " + e.getOriginalMessage());
-        }
+        JsonNode root = FloxJson.read(json, fileName);
         if (!(root instanceof ObjectNode object)) {
             throw new EnvironmentFormatException(fileName, 1, "", "expected a JSON object");
         }
