@@ -9,7 +9,7 @@ import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.sign.PublicKey;
 import org.imageless.nix.sign.TrustedKeys;
 import org.imageless.nix.store.StorePath;
-import org.imageless.node.ProgressBar;
+import org.imageless.nix.cache.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,7 +42,7 @@ final class StoreCopyFrom implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<StorePath> roots = paths.stream().map(StorePath::parse).toList();
-        ProgressBar progress = ProgressBar.onTerminal();
+        ProgressBar progress = ProgressBar.onTerminal("flox-node");
         BinaryCacheClient.Builder builder = BinaryCacheClient.builder(cache).listener(progress);
         if (noCheckSigs) {
             builder.acceptUnsigned();

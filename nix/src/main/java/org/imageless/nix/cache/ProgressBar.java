@@ -1,15 +1,14 @@
-package org.imageless.node;
+package org.imageless.nix.cache;
 
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.imageless.nix.cache.TransferListener;
 import org.imageless.nix.store.StorePath;
 
 /**
- * A one-line progress bar on standard error for NAR downloads, redrawn at most ten times a second;
+ * A one-line progress bar on standard error for NAR transfers (downloads and uploads), redrawn at most ten times a second;
  * silent when standard error is not a terminal (logs and CI stay clean).
  */
 public final class ProgressBar implements TransferListener, AutoCloseable {
@@ -18,21 +17,26 @@ public final class ProgressBar implements TransferListener, AutoCloseable {
 
     private final PrintStream out;
     private final boolean enabled;
+    private final String program;
     private final long startNanos = System.nanoTime();
     private final Map<StorePath, Long> expected = new ConcurrentHashMap<>();
     private final Map<StorePath, Long> done = new ConcurrentHashMap<>();
     private final AtomicInteger finished = new AtomicInteger();
     private final AtomicLong lastDraw = new AtomicLong();
 
-    private ProgressBar(PrintStream out, boolean enabled) {
+    private ProgressBar(PrintStream out, boolean enabled, String program) {
         this.out = out;
         this.enabled = enabled;
+        this.program = program;
     }
 
-    /** Draws on standard error when the process has a terminal; otherwise does nothing. */
-    public static ProgressBar onTerminal() {
+    /**
+     * Draws on standard error when the process has a terminal; otherwise does nothing.
+     * {@code program} prefixes the retry lines ({@code flox-node}, {@code flox}).
+     */
+    public static ProgressBar onTerminal(String program) {
         java.io.Console console = System.console();
-        return new ProgressBar(System.err, console != null && console.isTerminal());
+        return new ProgressBar(System.err, console != null && console.isTerminal(), program);
     }
 
     @Override
@@ -57,7 +61,7 @@ public final class ProgressBar implements TransferListener, AutoCloseable {
     @Override
     public void retrying(StorePath path, int attempt, Exception cause) {
         if (enabled) {
-            out.printf("%nflox-node: retrying %s (attempt %d): %s%n", path, attempt, cause.getMessage());
+            out.printf("%n%s: retrying %s (attempt %d): %s%n", program, path, attempt, cause.getMessage());
         }
     }
 
