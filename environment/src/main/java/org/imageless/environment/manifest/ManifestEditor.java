@@ -23,6 +23,14 @@ public final class ManifestEditor {
      * @throws NixException of kind INVALID if {@code installId} is already installed
      */
     public static String addInstall(String toml, String fileName, String installId, String pkgPath) {
+        return addInstall(toml, fileName, installId, pkgPath, null);
+    }
+
+    /**
+     * As {@link #addInstall(String, String, String, String)}, with {@code <installId>.version = "<version>"}
+     * on the next line when {@code version} is not {@code null} ({@code flox install hello@2.12}).
+     */
+    public static String addInstall(String toml, String fileName, String installId, String pkgPath, String version) {
         Manifest before = Manifest.parse(toml, fileName);
         if (installId.isEmpty()) {
             throw NixException.invalid("install id is empty");
@@ -31,8 +39,9 @@ public final class ManifestEditor {
             throw NixException.invalid("%s: '%s' is already installed (install.%s)", fileName, installId,
                     ManifestReader.dotted(List.of(installId)));
         }
-        String entry = ManifestReader.dotted(List.of(installId)) + ".pkg-path = " + quote(pkgPath);
         String newline = toml.contains("\r\n") ? "\r\n" : "\n";
+        String entry = ManifestReader.dotted(List.of(installId)) + ".pkg-path = " + quote(pkgPath)
+                + (version == null ? "" : newline + ManifestReader.dotted(List.of(installId)) + ".version = " + quote(version));
         List<String> lines = new ArrayList<>(Arrays.asList(toml.split("\n", -1)));
         TomlLines scan = TomlLines.scan(toml);
         int header = findHeader(lines, scan, List.of("install"));
