@@ -12,6 +12,7 @@ for name in "$@"; do
   # make bench); the hub is a long-running server and keeps the JDK's default (G1).
   case "$name" in
     flox-node) module=node; main=org.imageless.node.FloxNode; training="aot-training"; gc="-XX:+UseSerialGC" ;;
+    flox) module=cli; main=org.imageless.cli.Flox; training="aot-training"; gc="-XX:+UseSerialGC" ;;
     floxhub) module=hub; main=org.imageless.hub.FloxHub; training="aot-training"; gc="" ;;
     *) echo "make-launchers: unknown launcher $name" >&2; exit 1 ;;
   esac

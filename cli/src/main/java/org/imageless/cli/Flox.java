@@ -30,7 +30,10 @@ import picocli.CommandLine.Command;
                 PublishCommand.class, CommandLine.HelpCommand.class})
 public final class Flox {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("aot-training")) {
+            System.exit(AotTraining.run());
+        }
         int code = execute(System.getenv(), Path.of(""), System.out, System.err, args);
         System.out.flush();
         System.exit(code);

@@ -63,7 +63,9 @@ public final class EditCommands {
             Path target = session().resolve(dir == null ? Path.of(".") : dir);
             Files.createDirectories(target);
             String n = name != null ? name : target.getFileName() == null ? "default" : target.getFileName().toString();
-            Environment.init(session(), target, n, template(Session.system()));
+            Environment env = Environment.init(session(), target, n, template(Session.system()));
+            String manifest = env.manifestText();
+            env.writeFiles(manifest, new Locker(session().hub()).lock(manifest, null, Set.of()));
             session().out().printf("✨ Created environment '%s' (%s)%n%nNext:%n  $ flox search <package>    <- Search for a package%n"
                     + "  $ flox install <package>   <- Install a package into an environment%n"
                     + "  $ flox activate            <- Enter the environment%n", n, Session.system());
