@@ -97,7 +97,7 @@ class FloxEndToEndTest {
         assertThat(ok(alice.flox(web, "install", "acme/hello")).out()).contains("'hello' installed");
         assertThat(ok(alice.flox(web, "list")).out()).contains("hello: acme/hello (1.0.0)");
         assertThat(ok(alice.flox(web, "push", "-o", "acme")).out()).contains("acme/web");
-        assertThat(Files.readString(web.resolve(".flox/env.json"))).contains("\"owner\" : \"acme\"");
+        assertThat(Files.readString(web.resolve(".flox/env.json"))).contains("\"owner\": \"acme\"");
 
         // bob: pull, install -r, push -r: generation 2 by bob
         Path bobWeb = bob.dir("web");

@@ -180,9 +180,7 @@ public final class SyncCommands {
             Floxmeta meta = env.meta();
             Optional<ObjectId> hub = meta.fetch(env.name());
             if (hub.isEmpty()) {
-                throw new NixException(Kind.NOT_FOUND, "FloxHub has no environment " + env.description()
-                        + " that you can see: check the name"
-                        + (session().config().token() == null ? ", and log in with 'flox auth login' if it is private" : ""));
+                throw Environment.notVisible(session(), env.owner(), env.description());
             }
             Optional<ObjectId> local = meta.local(env.name());
             if (local.isPresent() && !meta.isAncestor(local.get(), hub.get()) && !force && ref == null) {

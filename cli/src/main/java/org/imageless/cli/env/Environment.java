@@ -273,16 +273,21 @@ public final class Environment {
         Optional<ObjectId> local = meta().local(name);
         if (remote.isEmpty()) {
             if (local.isEmpty()) {
-                throw new NixException(Kind.NOT_FOUND, "FloxHub has no environment " + description()
-                        + " that you can see: check the name"
-                        + (session.config().token() == null ? ", and log in with 'flox auth login' if it is private"
-                        : ", and that you are a member of '" + owner + "' if it is private"));
+                throw notVisible(session, owner, description());
             }
             return;
         }
         if (local.isEmpty() || meta().isAncestor(local.get(), remote.get())) {
             meta().setLocal(name, remote.get());
         }
+    }
+
+    /** The hub has no such environment, or hides it from the caller (private, not a member). */
+    public static NixException notVisible(Session session, String owner, String description) {
+        return new NixException(Kind.NOT_FOUND, "FloxHub has no environment " + description
+                + " that you can see: check the name"
+                + (session.config().token() == null ? ", and log in with 'flox auth login' if it is private"
+                : ", and that you are a member of '" + owner + "' if it is private (ask one of its owners)"));
     }
 
     /** Turns a path environment into a managed one owned by {@code newOwner}. */

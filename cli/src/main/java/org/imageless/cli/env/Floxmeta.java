@@ -120,7 +120,12 @@ public final class Floxmeta implements AutoCloseable {
             try {
                 refs = git.lsRemote().setRemote(remoteUrl()).setHeads(true).setCredentialsProvider(credentials()).call();
             } catch (TransportException e) {
-                throw transport(e, "reading " + owner + "/" + name);
+                NixException mapped = transport(e, "reading " + owner + "/" + name);
+                if (mapped.kind() != Kind.NOT_FOUND) {
+                    throw mapped;
+                }
+                // no floxmeta repository for the owner (none pushed yet), or one the caller may not see
+                refs = java.util.List.of();
             }
             Optional<Ref> tip = refs.stream().filter(r -> r.getName().equals(Constants.R_HEADS + name)).findFirst();
             if (tip.isEmpty()) {
@@ -307,7 +312,8 @@ public final class Floxmeta implements AutoCloseable {
     private NixException transport(TransportException e, String what) {
         String m = String.valueOf(e.getMessage());
         String lower = m.toLowerCase(java.util.Locale.ROOT);
-        if (lower.contains("connection refused") || lower.contains("connect timed out") || lower.contains("cannot open")) {
+        if (lower.contains("connection refused") || lower.contains("connection failed") || lower.contains("connect timed out")
+                || lower.contains("cannot open")) {
             return HubClient.unreachable(config.hubUrl(), e);
         }
         if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("401")) {
