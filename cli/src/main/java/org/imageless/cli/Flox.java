@@ -34,8 +34,15 @@ public final class Flox {
         if (args.length == 1 && args[0].equals("aot-training")) {
             System.exit(AotTraining.run());
         }
-        int code = execute(System.getenv(), Path.of(""), System.out, System.err, args);
-        System.out.flush();
+        // Flox's messages carry emoji: UTF-8 whatever the locale says (a C locale would print '?')
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+                java.nio.charset.StandardCharsets.UTF_8);
+        System.setOut(out);
+        System.setErr(err);
+        int code = execute(System.getenv(), Path.of(""), out, err, args);
+        out.flush();
         System.exit(code);
     }
 

@@ -176,4 +176,82 @@ class FloxEndToEndTest {
         assertThat(copied.exitCode()).as(copied.stderr()).isZero();
         assertThat(Files.readString(nix.realPath(out + "/bin/hello"))).contains("Hello from flox");
     }
+
+    /**
+     * {@code flox activate -r} as an unprivileged user (uid 65534, a fresh home, nothing of root's
+     * readable): the closure goes to ~/.local/share/flox/store and bubblewrap mounts it at /nix/store
+     * in a user namespace.
+     */
+    @Test
+    void anUnprivilegedUserActivatesARemoteEnvironmentOnAFreshHome() throws Exception {
+        publishBoth();
+        Path web = alice.dir("web");
+        ok(alice.flox(web, "init", "-n", "web"));
+        ok(alice.flox(web, "install", "acme/hello"));
+        ok(alice.flox(web, "push", "-o", "acme"));
+
+        Path shared = Files.createTempDirectory(Path.of("/tmp"), "cli-nobody-");
+        try {
+            Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            Path cp = Files.createDirectories(shared.resolve("cp"));
+            List<String> entries = new java.util.ArrayList<>();
+            int i = 0;
+            for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path src = Path.of(e);
+                if (!Files.exists(src)) {
+                    continue;
+                }
+                Path dst = cp.resolve((i++) + "-" + src.getFileName());
+                try (var walk = Files.walk(src)) {
+                    for (Path p : walk.toList()) {
+                        Files.copy(p, dst.resolve(src.relativize(p).toString()));
+                    }
+                }
+                entries.add(dst.toString());
+            }
+            Path home = Files.createDirectories(shared.resolve("home"));
+            try (var walk = Files.walk(shared)) {
+                for (Path p : walk.toList()) {
+                    p.toFile().setReadable(true, false);
+                    p.toFile().setExecutable(true, false);
+                }
+            }
+            Files.setAttribute(home, "unix:uid", 65534);
+            Files.setAttribute(home, "unix:gid", 65534);
+            ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", String.join(":", entries),
+                    "org.imageless.cli.Flox", "activate", "-r", "acme/web", "--", "hello");
+            pb.directory(home.toFile());
+            pb.environment().clear();
+            pb.environment().putAll(Map.of("HOME", home.toString(), "PATH", "/usr/local/bin:/usr/bin:/bin",
+                    "FLOX_FLOXHUB_URL", hub.url(), "FLOX_FLOXHUB_TOKEN", aliceToken));
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Process p = pb.start();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            Thread pump = Thread.ofVirtual().start(() -> {
+                try {
+                    p.getErrorStream().transferTo(err);
+                } catch (java.io.IOException ignored) {
+                    // the process ended
+                }
+            });
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+            pump.join();
+            assertThat(p.exitValue()).as(out + err).isZero();
+            assertThat(out).isEqualTo("Hello from flox \n");
+            Path store = home.resolve(".local/share/flox/store");
+            assertThat(Files.getAttribute(store, "unix:uid")).isEqualTo(65534);
+            try (var list = Files.list(store)) {
+                assertThat(list.map(x -> x.getFileName().toString())).anyMatch(n -> n.endsWith("-hello-1.0.0"));
+            }
+        } finally {
+            try (var walk = Files.walk(shared)) {
+                for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    x.toFile().setWritable(true);
+                    Files.deleteIfExists(x);
+                }
+            }
+        }
+    }
 }

@@ -311,7 +311,8 @@ public final class Floxmeta implements AutoCloseable {
 
     private NixException transport(TransportException e, String what) {
         String m = String.valueOf(e.getMessage());
-        String lower = m.toLowerCase(java.util.Locale.ROOT);
+        // the URL's port may contain "401" or "404": match on the message without it
+        String lower = m.replace(remoteUrl(), "").replace(config.hubUrl(), "").toLowerCase(java.util.Locale.ROOT);
         if (lower.contains("connection refused") || lower.contains("connection failed") || lower.contains("connect timed out")
                 || lower.contains("cannot open")) {
             return HubClient.unreachable(config.hubUrl(), e);
@@ -321,7 +322,7 @@ public final class Floxmeta implements AutoCloseable {
                     : new NixException(Kind.DENIED, "FloxHub refused the token while " + what
                     + " (expired or revoked?): run 'flox auth login' to get a new one");
         }
-        if (lower.contains("403") || lower.contains("forbidden")) {
+        if (lower.contains("403") || lower.contains("forbidden") || lower.contains("not permitted")) {
             return new NixException(Kind.DENIED, "FloxHub denied " + what + ": you are not a member of '" + owner
                     + "' with the right role; ask an owner of '" + owner + "' for access");
         }

@@ -285,6 +285,18 @@ public final class NodeStore {
 
     private void moveIntoPlace(Path tree, StorePath path) throws IOException {
         try {
+            // renaming a directory rewrites its '..', which needs write permission on it for anyone but
+            // root: a canonical (0555) tree gets u+w for the rename only
+            var perms = Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)
+                    ? Files.getPosixFilePermissions(tree, LinkOption.NOFOLLOW_LINKS) : null;
+            if (perms != null && !perms.contains(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)) {
+                var writable = java.util.EnumSet.copyOf(perms);
+                writable.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+                Files.setPosixFilePermissions(tree, writable);
+                Files.move(tree, realPath(path), StandardCopyOption.ATOMIC_MOVE);
+                Files.setPosixFilePermissions(realPath(path), perms);
+                return;
+            }
             Files.move(tree, realPath(path), StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             throw new NixException(NixException.Kind.IO, "cannot move " + path + " into the node store: "
