@@ -54,4 +54,15 @@ sh -c "$clean"
 rm -f "$work/tree.nar"
 line "(medians of 5 alternating runs after a warm-up; JVM start-up included; each run's own output removed and synced untimed; runs in $report.detail)"
 
+# flox activate -- true: the CLI's whole activation path (config, environment, lock, view, bubblewrap
+# mounting the store at /nix/store, exec) with the closure already present, against running true.
+fx="$work/flox-activate"
+rm -rf "$fx"
+mkdir -p "$fx/home" "$fx/project"
+fenv="HOME='$fx/home' FLOX_FLOXHUB_URL=http://127.0.0.1:9 FLOX_STORE_DIR='$fx/store'"
+sh -c "cd '$fx/project' && $fenv '$top/bin/flox' init >/dev/null && $fenv '$top/bin/flox' activate -- true"
+compare flox "cd '$fx/project' && $fenv '$top/bin/flox' activate -- true" true "true"
+[ "$ms_b" -gt 0 ] || ms_b=1
+line "flox activate: flox activate -- true ${ms_a} ms, true ${ms_b} ms, ratio $(ratio "$ms_a" "$ms_b") (one JVM start; view remembered per lock; empty environment, closure present)"
+
 echo "bench: report in $report"
