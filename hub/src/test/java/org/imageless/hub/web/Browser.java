@@ -12,6 +12,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Debian's headless Chromium driven by Debian's chromedriver, both at fixed paths so Selenium
@@ -68,6 +70,13 @@ final class Browser implements AutoCloseable {
         return find(css).getText();
     }
 
+    /** Clicks what {@code css} selects and waits until the browser has left the current page (a link or a form's submit). */
+    void click(String css) {
+        WebElement page = find("html");
+        find(css).click();
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(page));
+    }
+
     boolean has(String css) {
         return !driver.findElements(By.cssSelector(css)).isEmpty();
     }
@@ -81,7 +90,7 @@ final class Browser implements AutoCloseable {
         open("/signin");
         find("#user").sendKeys(user);
         find("#password").sendKeys(password);
-        find("#sign-in-submit").click();
+        click("#sign-in-submit");
     }
 
     /** A fresh visitor: no session, no CSRF cookie. */

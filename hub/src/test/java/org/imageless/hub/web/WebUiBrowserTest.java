@@ -93,7 +93,7 @@ class WebUiBrowserTest {
         browser.signIn("alice", WebTestHub.password("alice"));
         assertThat(browser.path()).isEqualTo("/");
         assertThat(browser.text("h1")).isEqualTo("Welcome, alice");
-        browser.find("#owners a").click();
+        browser.click("#owners a");
         assertThat(browser.path()).isEqualTo("/envs/alice");
         assertThat(browser.text("#environments")).contains("web").contains("secret").contains("private");
         assertThat(browser.has("#hidden-note")).isFalse();
@@ -115,10 +115,10 @@ class WebUiBrowserTest {
         assertThat(packages).contains("gh").contains("jq").contains("coreutils").contains("^1.7")
                 .contains("2.96.0").contains("1.8.1").contains("9.11").contains("x86_64-linux");
 
-        browser.find("#tab-vars").click();
+        browser.click("#tab-vars");
         assertThat(browser.text("#vars")).contains("GREETING").contains("hello <world> & friends");
 
-        browser.find("#tab-scripts").click();
+        browser.click("#tab-scripts");
         assertThat(browser.text("#hook")).isEqualTo("echo \"welcome to web\"");
         assertThat(browser.text("#profile-common")).isEqualTo("alias ll=\"ls -l\"");
         assertThat(browser.text("#profile-zsh")).isEqualTo("none");
@@ -130,7 +130,7 @@ class WebUiBrowserTest {
         assertThat(browser.text("#generation-2")).contains("live").contains("alice").contains("ci-runner").contains("flox edit");
         assertThat(browser.text("#generation-1")).contains("laptop").contains("flox install gh jq coreutils");
 
-        browser.find("#tab-history").click();
+        browser.click("#tab-history");
         WebElement newest = browser.find("#history-1");
         assertThat(newest.getText()).contains("Generation 2").contains("alice").contains("ci-runner").contains("flox edit");
         List<String> added = newest.findElements(By.cssSelector(".diff .add")).stream().map(WebElement::getText).toList();
@@ -154,7 +154,7 @@ class WebUiBrowserTest {
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0)).contains("2").contains("node-7").contains("shop").contains("web-5d9f").contains("app").contains("run");
         assertThat(rows.get(1)).contains("node-8").contains("web-old").contains("dev");
-        browser.find("#tab-generations").click();
+        browser.click("#tab-generations");
         assertThat(browser.text("#generation-2")).contains("1 container");
     }
 
@@ -190,10 +190,10 @@ class WebUiBrowserTest {
         assertThat(browser.path()).startsWith("/signin");
         browser.find("#user").sendKeys("alice");
         browser.find("#password").sendKeys(WebTestHub.password("alice"));
-        browser.find("#sign-in-submit").click();
+        browser.click("#sign-in-submit");
         assertThat(browser.path()).isEqualTo("/device?code=" + userCode);
         assertThat(browser.text("#device-request")).contains("flox on build-box").contains("alice").contains(userCode);
-        browser.find("#approve").click();
+        browser.click("#approve");
         assertThat(browser.text("#device-result")).contains("flox on build-box is signed in as alice");
 
         Thread.sleep(2_100); // the poll interval
@@ -211,7 +211,7 @@ class WebUiBrowserTest {
         browser.signIn("alice", WebTestHub.password("alice"));
         browser.open("/device");
         browser.find("#code").sendKeys("BCDF-GHJK");
-        browser.find("#approve").click();
+        browser.click("#approve");
         assertThat(browser.text("#reason")).contains("no login is waiting for code BCDF-GHJK");
     }
 
@@ -225,7 +225,7 @@ class WebUiBrowserTest {
         browser.open("/tokens");
         assertThat(browser.text("#tokens")).contains("web sign-in").contains("this browser");
         browser.find("#token-name").sendKeys("deploy script");
-        browser.find("#create-token").click();
+        browser.click("#create-token");
         String token = browser.text("#new-token");
         assertThat(token).startsWith("flox_pat_");
         assertThat(hub.json("GET", "/api/v1/whoami", token, null).statusCode()).isEqualTo(200);
@@ -235,7 +235,7 @@ class WebUiBrowserTest {
         WebElement row = browser.driver.findElements(By.cssSelector("#tokens tbody tr")).stream()
                 .filter(r -> r.getText().contains("deploy script")).findFirst().orElseThrow();
         String id = row.getAttribute("id").substring("token-".length());
-        browser.find("#revoke-" + id).click();
+        browser.click("#revoke-" + id);
         assertThat(browser.path()).isEqualTo("/tokens");
         assertThat(browser.text("#token-" + id + " .state")).startsWith("revoked");
         HttpResponse<String> refused = hub.json("GET", "/api/v1/whoami", token, null);
@@ -248,7 +248,7 @@ class WebUiBrowserTest {
         long before = liveSessions();
         browser.signIn("alice", WebTestHub.password("alice"));
         assertThat(liveSessions()).isEqualTo(before + 1);
-        browser.find("#sign-out").click();
+        browser.click("#sign-out");
         assertThat(browser.has("#sign-in")).isTrue();
         browser.open("/tokens");
         assertThat(browser.text("#reason")).contains("sign in first");
