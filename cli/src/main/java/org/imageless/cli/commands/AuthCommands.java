@@ -22,7 +22,8 @@ public final class AuthCommands {
         @Override
         protected void run() throws Exception {
             HubClient hub = session().hub();
-            JsonNode code = hub.post("/api/v1/auth/device/code", HubClient.object());
+            JsonNode code = hub.post("/api/v1/auth/device/code",
+                    HubClient.object().put("client_name", "flox CLI on " + session().hostname()));
             String deviceCode = code.path("device_code").asText();
             session().err().printf("Go to %s and confirm the code %s%n",
                     code.path("verification_uri_complete").asText(code.path("verification_uri").asText()),
