@@ -239,9 +239,11 @@ public final class EditCommands {
             }
             Lockfile before = env.lock();
             Lockfile after = new Locker(session().hub()).lock(manifest, before, ids.isEmpty() ? null : new LinkedHashSet<>(ids));
-            Map<String, String> was = versions(before);
-            Map<String, String> now = versions(after);
+            Map<String, String> was = versions(before, true);
+            Map<String, String> now = versions(after, true);
             List<String> changed = now.keySet().stream().filter(k -> !Objects.equals(was.get(k), now.get(k))).toList();
+            Map<String, String> wasShown = versions(before, false);
+            Map<String, String> nowShown = versions(after, false);
             if (changed.isEmpty()) {
                 session().out().println("ℹ️  no upgrades available for packages in environment '" + env.description() + "'");
                 return;
@@ -249,16 +251,18 @@ public final class EditCommands {
             env.change(manifest, after, new HistoryEntry.Change(HistoryEntry.Kind.UPGRADE, changed, null));
             StringBuilder b = new StringBuilder("⬆️  upgraded in environment '" + env.description() + "':");
             for (String c : changed) {
-                b.append("\n  ").append(c).append(": ").append(was.getOrDefault(c, "-")).append(" -> ").append(now.get(c));
+                b.append("\n  ").append(c).append(": ").append(wasShown.getOrDefault(c, "-")).append(" -> ").append(nowShown.get(c));
             }
             reportChange(env, b.toString());
         }
 
-        private static Map<String, String> versions(Lockfile lock) {
+        /** Install id → version (with {@code outputs}: and store paths, so a rebuilt version counts as a change). */
+        private static Map<String, String> versions(Lockfile lock, boolean outputs) {
             Map<String, String> v = new TreeMap<>();
             if (lock != null) {
-                for (LockedPackage p : lock.packages()) {
-                    String version = p instanceof LockedPackage.Catalog c ? c.version() + " " + c.outputs() : p.toString();
+                for (LockedPackage p : lock.packages(Session.system())) {
+                    String version = p instanceof LockedPackage.Catalog c ? c.version() + (outputs ? " " + c.outputs() : "")
+                            : p.toString();
                     v.merge(p.installId(), version, (a, b) -> a + "," + b);
                 }
             }

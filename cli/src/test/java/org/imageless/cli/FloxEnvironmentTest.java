@@ -1,0 +1,95 @@
+package org.imageless.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.imageless.hub.testing.RunningHub;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Local environment commands against a served hub: upgrade, list, generations by number. */
+class FloxEnvironmentTest {
+
+    @TempDir
+    Path dir;
+    RunningHub hub;
+    FloxUser alice;
+
+    @BeforeEach
+    void start() throws Exception {
+        hub = RunningHub.start(dir.resolve("hub"));
+        String token = hub.createUser("alice");
+        hub.createOrg("acme", "alice");
+        alice = new FloxUser("alice", dir.resolve("alice"), hub.url(), token);
+        Path src = alice.dir("src");
+        FloxEndToEndTest.ok(alice.flox(src, "init"));
+        Files.writeString(src.resolve("m.toml"), FloxEndToEndTest.BUILDS);
+        FloxEndToEndTest.ok(alice.flox(src, "edit", "-f", "m.toml"));
+        FloxEndToEndTest.ok(alice.flox(src, "publish", "-o", "acme", "hello"));
+    }
+
+    @AfterEach
+    void stop() {
+        hub.close();
+    }
+
+    private void publishHello(String version) throws Exception {
+        Path src = alice.home.resolve("src");
+        Files.writeString(src.resolve("m.toml"), FloxEndToEndTest.BUILDS.replace("version = \"1.0.0\"", "version = \"" + version + "\"")
+                .replace("Hello from flox", "Hello from flox " + version));
+        FloxEndToEndTest.ok(alice.flox(src, "edit", "-f", "m.toml"));
+        FloxEndToEndTest.ok(alice.flox(src, "publish", "-o", "acme", "hello"));
+    }
+
+    @Test
+    void upgradeTakesTheNewestVersionTheConstraintAllowsAndSaysWhenThereIsNone() throws Exception {
+        Path p = alice.dir("p");
+        FloxEndToEndTest.ok(alice.flox(p, "init"));
+        FloxEndToEndTest.ok(alice.flox(p, "install", "acme/hello@^1"));
+        publishHello("1.1.0");
+        publishHello("2.0.0");
+        assertThat(FloxEndToEndTest.ok(alice.flox(p, "list")).out()).isEqualTo("hello: acme/hello (1.0.0)\n");
+        assertThat(FloxEndToEndTest.ok(alice.flox(p, "upgrade")).out()).contains("hello: 1.0.0 -> 1.1.0");
+        assertThat(FloxEndToEndTest.ok(alice.flox(p, "list")).out()).isEqualTo("hello: acme/hello (1.1.0)\n");
+        assertThat(FloxEndToEndTest.ok(alice.flox(p, "upgrade", "hello")).out()).contains("no upgrades available");
+        assertThat(FloxEndToEndTest.ok(alice.flox(p, "list", "-c")).out()).contains("hello.version = \"^1\"");
+        FloxUser.Result unknown = alice.flox(p, "upgrade", "nosuch");
+        assertThat(unknown.code()).isEqualTo(3);
+        assertThat(unknown.err()).contains("'nosuch' is not installed");
+    }
+
+    @Test
+    void pullAndActivateTakeAGenerationByNumber() throws Exception {
+        Path p = alice.dir("p");
+        FloxEndToEndTest.ok(alice.flox(p, "init", "-n", "app"));
+        FloxEndToEndTest.ok(alice.flox(p, "install", "acme/hello@=1.0.0"));
+        FloxEndToEndTest.ok(alice.flox(p, "push", "-o", "acme"));
+        publishHello("1.1.0");
+        FloxEndToEndTest.ok(alice.flox(p, "upgrade"));
+        FloxUser.Result gen2 = alice.flox(p, "list");
+        assertThat(gen2.out()).as("=1.0.0 pins the version").contains("(1.0.0)");
+        FloxEndToEndTest.ok(alice.flox(p, "edit", "-f", writeManifest(p, "^1")));
+        FloxEndToEndTest.ok(alice.flox(p, "push"));
+        assertThat(FloxEndToEndTest.ok(alice.flox(p, "activate", "--", "hello")).out()).isEqualTo("Hello from flox 1.1.0 \n");
+        assertThat(FloxEndToEndTest.ok(alice.flox(p, "activate", "-g", "1", "--", "hello")).out()).isEqualTo("Hello from flox \n");
+
+        Path q = alice.dir("q");
+        FloxEndToEndTest.ok(alice.flox(q, "pull", "acme/app", "-g", "1"));
+        assertThat(FloxEndToEndTest.ok(alice.flox(q, "list")).out()).isEqualTo("hello: acme/hello (1.0.0)\n");
+        FloxUser.Result missing = alice.flox(q, "activate", "-g", "9", "--", "true");
+        assertThat(missing.code()).isEqualTo(3);
+        assertThat(missing.err()).contains("has no generation 9").contains("flox generations list");
+        FloxUser.Result exit = alice.flox(q, "activate", "--", "sh", "-c", "exit 7");
+        assertThat(exit.code()).as("the command's exit code").isEqualTo(7);
+    }
+
+    private static String writeManifest(Path p, String constraint) throws Exception {
+        String m = Files.readString(p.resolve(".flox/env/manifest.toml")).replace("\"=1.0.0\"", "\"" + constraint + "\"");
+        Path f = p.resolve("new.toml");
+        Files.writeString(f, m);
+        return f.toString();
+    }
+}
