@@ -51,6 +51,19 @@ public final class CriClient implements AutoCloseable {
 
     private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
+    /**
+     * Netty warns (on stderr, through java.util.logging) that a unix-socket channel ignores a TCP
+     * option gRPC sets; that line would land in every flox-node command's output. Held here so the
+     * logger (and its level) is not garbage collected.
+     */
+    private static final java.util.logging.Logger NETTY_BOOTSTRAP = quiet("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.SEVERE);
+        return logger;
+    }
+
     private final Path socket;
     private final ManagedChannel channel;
     private final Duration timeout;
