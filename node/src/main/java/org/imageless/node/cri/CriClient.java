@@ -56,7 +56,7 @@ public final class CriClient implements AutoCloseable {
      * option gRPC sets; that line would land in every flox-node command's output. Held here so the
      * logger (and its level) is not garbage collected.
      */
-    private static final java.util.logging.Logger NETTY_BOOTSTRAP = quiet("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+    private static final java.util.logging.Logger NETTY_BOOTSTRAP = quiet("io.grpc.netty.shaded.io.netty.bootstrap");
 
     private static java.util.logging.Logger quiet(String name) {
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
