@@ -48,12 +48,14 @@ class RuntimeHandlerBinaryNameTest {
                 prev=""
                 for a in "$@"; do
                   if [ "$prev" = "--bundle" ] && [ -f "$a/config.json" ]; then cp "$a/config.json" "%2$s/$(basename "$a").json"; fi
+                  if [ "$prev" = "--process" ] && [ -f "$a" ]; then cp "$a" "%2$s/exec-process.json"; fi
                   prev="$a"
                 done
+                [ -f "%2$s/environment" ] || env > "%2$s/environment"
                 exec runc "$@"
                 """.formatted(calls, bundles));
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
-        containerd = Containerd.start(dir.resolve("c"), Map.of("recorder", wrapper));
+        containerd = Containerd.start(dir.resolve("c"), Map.of("recorder", wrapper), Map.of("FLOX_NODE_CONFIG", "/etc/flox/test-node.toml"));
     }
 
     @AfterAll
@@ -64,7 +66,7 @@ class RuntimeHandlerBinaryNameTest {
     }
 
     @Test
-    void theShimCallsTheBinaryNameWithRuncsArgumentsForCreateStartExecAndDelete() throws Exception {
+    void theShimCallsTheBinaryNameWithRuncsArgumentsAndContainerdsEnvironment() throws Exception {
         CriClient cri = containerd.cri();
         PodSandboxConfig sandbox = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName("recorded").setNamespace("default").setUid("uid-rec"))
@@ -114,7 +116,16 @@ class RuntimeHandlerBinaryNameTest {
         assertThat(exec.argv().get(8)).startsWith("/tmp/runc-process");
         assertThat(exec.argv().subList(9, exec.argv().size())).startsWith("--detach", "--pid-file").endsWith(containerId);
 
+        String environment = Files.readString(bundles.resolve("environment"));
+        System.out.println("environment of the runtime binary:\n" + environment);
+        assertThat(environment).as("containerd's environment reaches the runtime binary")
+                .contains("FLOX_NODE_CONFIG=/etc/flox/test-node.toml").contains("TTRPC_ADDRESS=" + containerd.socket() + ".ttrpc");
         ObjectMapper json = new ObjectMapper();
+        JsonNode process = json.readTree(bundles.resolve("exec-process.json").toFile());
+        System.out.println("exec --process file: " + process);
+        assertThat(process.at("/args/0").asText()).isEqualTo("echo");
+        assertThat(process.at("/args/1").asText()).isEqualTo("exec works");
+        assertThat(process.at("/env").isArray()).isTrue();
         JsonNode containerSpec = json.readTree(bundles.resolve(containerId + ".json").toFile());
         assertThat(containerSpec.at("/annotations/io.kubernetes.cri.container-type").asText()).isEqualTo("container");
         assertThat(containerSpec.at("/annotations/io.kubernetes.cri.sandbox-id").asText()).isEqualTo(sandboxId);

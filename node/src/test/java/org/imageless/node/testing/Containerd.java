@@ -61,6 +61,14 @@ public final class Containerd implements AutoCloseable {
      * handler name → the binary the runc shim calls instead of runc ({@code BinaryName}).
      */
     public static Containerd start(Path dir, Map<String, Path> extraRuntimes) {
+        return start(dir, extraRuntimes, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Map)}, with extra environment variables for containerd. The runc shim,
+     * and so every runtime binary, inherits containerd's environment (e.g. {@code FLOX_NODE_CONFIG}).
+     */
+    public static Containerd start(Path dir, Map<String, Path> extraRuntimes, Map<String, String> environment) {
         requireTools();
         try {
             Path root = Files.createDirectories(dir.toAbsolutePath());
@@ -77,7 +85,9 @@ public final class Containerd implements AutoCloseable {
             Files.writeString(cniConf.resolve("10-imageless.conflist"), cniConfig(root, bridge, second, subnet));
             Files.writeString(root.resolve("config.toml"), config(root, extraRuntimes));
 
-            Process process = new ProcessBuilder("containerd", "--config", root.resolve("config.toml").toString())
+            ProcessBuilder builder = new ProcessBuilder("containerd", "--config", root.resolve("config.toml").toString());
+            builder.environment().putAll(environment);
+            Process process = builder
                     .redirectErrorStream(true)
                     .redirectOutput(root.resolve("containerd.log").toFile())
                     .start();
