@@ -55,7 +55,26 @@ class RuntimeHandlerBinaryNameTest {
                 exec runc "$@"
                 """.formatted(calls, bundles));
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
-        containerd = Containerd.start(dir.resolve("c"), Map.of("recorder", wrapper), Map.of("FLOX_NODE_CONFIG", "/etc/flox/test-node.toml"));
+        Path failing = dir.resolve("failing-runtime");
+        Files.writeString(failing, """
+                #!/bin/sh
+                # refuses to create app containers, as flox-container-runtime does on an error: one JSON line
+                # with level error in runc's --log file, nothing on stdout/stderr, a non-zero exit
+                log=""; prev=""; sub=""; bundle=""
+                for a in "$@"; do
+                  case "$prev" in --log) log="$a" ;; --bundle) bundle="$a" ;; esac
+                  case "$a" in create|start|exec|delete|kill|state) [ -z "$sub" ] && sub="$a" ;; esac
+                  prev="$a"
+                done
+                if [ "$sub" = create ] && grep -q '"io.kubernetes.cri.container-type":"container"' "$bundle/config.json"; then
+                  printf '{"level":"error","msg":"flox: environment \\"owner/missing\\" does not exist on the hub; check the flox.dev/environment annotation","time":"2026-01-01T00:00:00Z"}\\n' >> "$log"
+                  exit 1
+                fi
+                exec runc "$@"
+                """);
+        Files.setPosixFilePermissions(failing, PosixFilePermissions.fromString("rwxr-xr-x"));
+        containerd = Containerd.start(dir.resolve("c"), Map.of("recorder", wrapper, "failing", failing),
+                Map.of("FLOX_NODE_CONFIG", "/etc/flox/test-node.toml"));
     }
 
     @AfterAll
@@ -134,6 +153,31 @@ class RuntimeHandlerBinaryNameTest {
         JsonNode sandboxSpec = json.readTree(bundles.resolve(sandboxId + ".json").toFile());
         assertThat(sandboxSpec.at("/annotations/io.kubernetes.cri.container-type").asText()).isEqualTo("sandbox");
         assertThat(sandboxSpec.at("/annotations/flox.dev~1environment").asText()).isEqualTo("owner/name");
+    }
+
+    @Test
+    void anErrorLineInTheLogFileIsWhatTheCriCallerSees() {
+        CriClient cri = containerd.cri();
+        PodSandboxConfig sandbox = PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder().setName("refused").setNamespace("default").setUid("uid-fail"))
+                .setLogDirectory(containerd.podLogs().resolve("default_refused_uid-fail").toString())
+                .build();
+        String sandboxId = cri.runPodSandbox(sandbox, "failing");
+        try {
+            String containerId = cri.createContainer(sandboxId, ContainerConfig.newBuilder()
+                    .setMetadata(ContainerMetadata.newBuilder().setName("main"))
+                    .setImage(ImageSpec.newBuilder().setImage(TestImages.BUSYBOX))
+                    .addAllCommand(List.of("sleep", "600"))
+                    .setLogPath("main/0.log")
+                    .build(), sandbox);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> cri.startContainer(containerId))
+                    .isInstanceOf(CriException.class)
+                    .hasMessage("StartContainer: failed to create containerd task: failed to create shim task: OCI runtime create failed:"
+                            + " flox: environment \"owner/missing\" does not exist on the hub; check the flox.dev/environment annotation: unknown");
+        } finally {
+            cri.stopPodSandbox(sandboxId);
+            cri.removePodSandbox(sandboxId);
+        }
     }
 
     /** One call of the runtime binary: the shim's working directory and runc's arguments. */
