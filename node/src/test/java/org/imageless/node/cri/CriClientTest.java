@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.imageless.node.cri.api.ContainerConfig;
 import org.imageless.node.cri.api.ContainerMetadata;
 import org.imageless.node.cri.api.ContainerState;
@@ -116,9 +115,5 @@ class CriClientTest {
         assertThatThrownBy(() -> CriClient.connect(dir.resolve("nothing.sock")))
                 .isInstanceOf(CriException.class)
                 .hasMessageContaining("is containerd running?");
-    }
-
-    static Map<String, String> none() {
-        return Map.of();
     }
 }

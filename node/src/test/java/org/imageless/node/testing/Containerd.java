@@ -32,7 +32,7 @@ import org.imageless.node.cri.api.PodSandbox;
 public final class Containerd implements AutoCloseable {
 
     private static final List<String> TOOLS = List.of("containerd", "ctr", "containerd-shim-runc-v2", "runc", "gcc");
-    private static final String APT = "apt-get install -y containerd runc containernetworking-plugins iptables gcc libc6-dev"
+    private static final String APT = "apt-get install -y containerd runc containernetworking-plugins gcc libc6-dev"
             + " (or run scripts/install-deps.sh)";
     private static final Path CNI_BIN = Path.of("/usr/lib/cni");
 
