@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.imageless.node.cri.api.ContainerConfig;
 import org.imageless.node.cri.api.ContainerMetadata;
 import org.imageless.node.cri.api.ContainerState;
@@ -97,6 +98,29 @@ class CriClientTest {
         assertThat(cri.listPodSandbox()).noneMatch(p -> p.getId().equals(sandboxId));
         assertThatThrownBy(() -> cri.containerStatus(containerId)).isInstanceOf(CriException.class)
                 .satisfies(e -> assertThat(((CriException) e).code()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
+    }
+
+    @Test
+    void theFixtureRunsAPodManifestAsKubeletWould() throws Exception {
+        var pod = containerd.runPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: manifest, annotations: {flox.dev/environment: "o/n"}}
+                spec:
+                  containers:
+                    - {name: main, image: %s, command: ["sh", "-c", "echo from the manifest; sleep 600"]}
+                """.formatted(TestImages.BUSYBOX), Map.of());
+        String containerId = pod.containers().getFirst().id();
+        assertThat(pod.containers().getFirst().describe()).isEqualTo("running");
+        assertThat(containerd.cri().podSandboxStatus(pod.sandboxId()).getStatus().getAnnotationsMap())
+                .containsEntry("flox.dev/environment", "o/n");
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (containerd.logs(containerId).isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        assertThat(containerd.logs(containerId)).containsExactly("from the manifest");
+        containerd.cri().stopPodSandbox(pod.sandboxId());
+        containerd.cri().removePodSandbox(pod.sandboxId());
     }
 
     @Test

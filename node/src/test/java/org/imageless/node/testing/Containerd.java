@@ -133,6 +133,24 @@ public final class Containerd implements AutoCloseable {
         return dir.resolve("pod-logs");
     }
 
+    /**
+     * Runs a Pod manifest through the CRI as kubelet would ({@link org.imageless.node.pod.PodRunner}):
+     * sandbox with the pod's annotations and {@code runtimeClassName} as handler, then its
+     * containers; secret volumes from {@code secrets} (secret name → directory of key files),
+     * emptyDir volumes under {@link #dir()}. Throws the runtime's error verbatim
+     * ({@link org.imageless.node.cri.CriException}) after removing the sandbox again.
+     */
+    public org.imageless.node.pod.PodRunner.RunningPod runPod(String podYaml, Map<String, Path> secrets) {
+        var pod = org.imageless.node.pod.PodManifest.parse(podYaml, "pod manifest");
+        var configs = new org.imageless.node.pod.PodConfigs(pod, secrets, podLogs(), dir.resolve("pod-volumes"));
+        return new org.imageless.node.pod.PodRunner(cri).run(configs, Duration.ofMinutes(2));
+    }
+
+    /** The log lines of a container (as kubectl logs prints them). */
+    public List<String> logs(String containerId) {
+        return new org.imageless.node.pod.PodRunner(cri).logs(containerId);
+    }
+
     /** containerd's own log (debug level), for failure messages. */
     public String log() {
         try {
