@@ -198,7 +198,7 @@ class FloxNodePodTest {
     }
 
     @Test
-    void imageImportPutsFloxEmptyWhereTheCriFindsIt() {
+    void imageImportAndWriteEmptyPutFloxEmptyWhereTheCriFindsIt() {
         containerd.ctr("images", "rm", "docker.io/flox/empty:1.0.0");
         assertThat(containerd.cri().imageStatus("flox/empty:1.0.0")).isEmpty();
         Path manifest = manifest("needs-empty.yaml", """
@@ -214,6 +214,13 @@ class FloxNodePodTest {
 
         Run imported = flox("image", "import", "--containerd-socket", socket());
         assertThat(imported.exit()).as(imported.stderr()).isZero();
+        assertThat(containerd.cri().imageStatus("flox/empty:1.0.0")).isPresent();
+
+        containerd.ctr("images", "rm", "docker.io/flox/empty:1.0.0");
+        Path archive = dir.resolve("flox-empty.oci.tar");
+        Run written = flox("image", "write-empty", archive.toString());
+        assertThat(written.stdout()).matches("sha256:[0-9a-f]{64}\n");
+        assertThat(flox("image", "import", archive.toString(), "--containerd-socket", socket()).exit()).isZero();
         assertThat(containerd.cri().imageStatus("flox/empty:1.0.0")).isPresent();
     }
 
