@@ -166,6 +166,25 @@ class FloxNodePodTest {
     }
 
     @Test
+    void aFailingInitContainerStopsThePodWithItsOutput() {
+        Path manifest = manifest("init-fails.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: init-fails}
+                spec:
+                  initContainers:
+                    - {name: migrate, image: %1$s, command: ["sh", "-c", "echo cannot reach the database >&2; exit 3"]}
+                  containers:
+                    - {name: main, image: %1$s, command: ["sleep", "600"]}
+                """.formatted(TestImages.BUSYBOX));
+        Run run = flox("pod", "run", manifest.toString(), "--log-dir", logs(), "--volume-dir", volumes());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stderr()).contains("flox-node: error: init container 'migrate' exited with code 3")
+                .contains("its last output:\n  cannot reach the database");
+        assertThat(containerd.cri().listPodSandbox()).noneMatch(p -> p.getMetadata().getName().equals("init-fails"));
+    }
+
+    @Test
     void anUnknownRuntimeClassIsTheRuntimesError() throws Exception {
         Path manifest = manifest("unknown.yaml", """
                 apiVersion: v1
