@@ -156,7 +156,7 @@ final class GitAccessServlet extends HttpServlet {
                 principal = auth.principalOrAnonymous();
                 String warning = auth.warning();
                 if (warning != null) {
-                    resp.setHeader(Requests.WARNING_HEADER, warning);
+                    resp.setHeader(Requests.WARNING_HEADER, Requests.warningValue(warning));
                 }
             }
         } catch (HubException e) {

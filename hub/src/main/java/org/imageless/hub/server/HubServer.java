@@ -12,6 +12,7 @@ import org.imageless.hub.cache.CacheStorage;
 import org.imageless.hub.catalog.Catalog;
 import org.imageless.hub.catalog.CatalogRoutes;
 import org.imageless.hub.catalog.Resolver;
+import org.imageless.hub.environment.EnvironmentRoutes;
 import org.imageless.hub.git.GitFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,8 @@ public final class HubServer implements AutoCloseable {
         CacheStorage storage = CacheFeature.storage(hub);
         Catalog catalog = new Catalog(hub, storage);
         return List.of(new AccountRoutes(hub), new CacheFeature(hub, storage, List.of(catalog::readableRoots)),
-                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub));
+                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub),
+                new EnvironmentRoutes(hub));
     }
 
     /**

@@ -82,7 +82,12 @@ public final class RunningHub implements AutoCloseable {
 
     /** Opens a fresh hub in {@code dataDir} (SQLite, cheap password hashing) and serves it on 127.0.0.1, a free port. */
     public static RunningHub start(Path dataDir) {
-        Hub hub = TestHubs.open(Backend.SQLITE, dataDir, Clock.systemUTC());
+        return start(Backend.SQLITE, dataDir);
+    }
+
+    /** {@link #start(Path)} on the given database (PostgreSQL: a fresh database in the shared test cluster). */
+    public static RunningHub start(Backend backend, Path dataDir) {
+        Hub hub = TestHubs.open(backend, dataDir, Clock.systemUTC());
         try {
             HubServer server = HubServer.start(hub, "127.0.0.1", 0, List.of());
             Path work = Files.createDirectories(dataDir.toAbsolutePath().getParent()
@@ -184,25 +189,27 @@ public final class RunningHub implements AutoCloseable {
         });
     }
 
-    /** Makes generation {@code n} of {@code owner/name} live (the token needs writer). */
+    /**
+     * Makes generation {@code n} of {@code owner/name} live through
+     * {@code POST /api/v1/environments/{owner}/{name}/generations/{n}/switch} (the token needs writer);
+     * the hub appends the history entry.
+     */
     public void switchGeneration(String owner, String name, int n, String token) {
-        String author = whoami(token);
-        commitAndPush(owner, name, token, metadata -> {
-            int live = metadata.liveGeneration().orElseThrow(() -> new IllegalStateException(owner + "/" + name + " has no generations"));
-            return new Change(metadata.append(new HistoryEntry(HistoryEntry.Change.switchGeneration(), author, HOSTNAME,
-                    now(), n, live)), Map.of(), n);
-        });
+        call("POST", "/api/v1/environments/" + owner + "/" + name + "/generations/" + n + "/switch", token, null, 200);
     }
 
-    /** Makes {@code owner/name} {@code "public"} or {@code "private"} (the token needs writer). */
+    /**
+     * Makes {@code owner/name} {@code "public"} or {@code "private"} through
+     * {@code PATCH /api/v1/environments/{owner}/{name}} (the token needs writer).
+     */
     public void setVisibility(String owner, String name, String visibility, String token) {
-        var principal = hub.authenticator().authenticate("bearer " + token).principal();
-        hub.access().checkWrite(principal, owner);
-        hub.environments().setVisibility(owner, name, org.imageless.hub.auth.Visibility.parse(visibility));
+        call("PATCH", "/api/v1/environments/" + owner + "/" + name, token,
+                JSON.createObjectNode().put("visibility", visibility).toString(), 200);
     }
 
     private record Change(GenerationsMetadata metadata, Map<String, String> files, int generation) {}
 
+    /** Fetches the branch (if any), applies {@code change} to its metadata and files, commits and pushes. */
     private int commitAndPush(String owner, String name, String token, java.util.function.Function<GenerationsMetadata, Change> change) {
         String remote = url() + "/git/" + owner + "/floxmeta";
         String ref = "refs/heads/" + name;
