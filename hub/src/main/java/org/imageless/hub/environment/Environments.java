@@ -58,6 +58,13 @@ public final class Environments {
                 .bind("o", owner).map(Environments::row).list());
     }
 
+    /** Every environment of every owner. */
+    public List<Environment> listAll() {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT owner, name, visibility, created_at, updated_at FROM environments ORDER BY owner, name")
+                .map(Environments::row).list());
+    }
+
     public Optional<Environment> find(String owner, String name) {
         return jdbi.withHandle(h -> h.createQuery(
                         "SELECT owner, name, visibility, created_at, updated_at FROM environments WHERE owner = :o AND name = :n")

@@ -69,6 +69,20 @@ public final class FloxmetaStore {
         }
     }
 
+    /** The commit id of the tip of {@code environment}'s branch, if the owner has it (cheaper than {@link #head}). */
+    public Optional<org.eclipse.jgit.lib.ObjectId> tip(String owner, String environment) {
+        Optional<Repository> repo = open(owner);
+        if (repo.isEmpty()) {
+            return Optional.empty();
+        }
+        try (Repository r = repo.get()) {
+            Ref ref = r.exactRef(refName(environment));
+            return ref == null ? Optional.empty() : Optional.ofNullable(ref.getObjectId());
+        } catch (IOException e) {
+            throw HubException.unavailable("cannot read " + owner + "/" + environment + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The tip of {@code environment}'s branch, if the owner has it. */
     public Optional<BranchSnapshot> head(String owner, String environment) {
         Optional<Repository> repo = open(owner);

@@ -12,6 +12,7 @@ import org.imageless.hub.cache.CacheStorage;
 import org.imageless.hub.catalog.Catalog;
 import org.imageless.hub.catalog.CatalogRoutes;
 import org.imageless.hub.catalog.Resolver;
+import org.imageless.hub.environment.EnvironmentRoots;
 import org.imageless.hub.environment.EnvironmentRoutes;
 import org.imageless.hub.git.GitFeature;
 import org.slf4j.Logger;
@@ -40,8 +41,12 @@ public final class HubServer implements AutoCloseable {
     public static List<Routes> builtIn(Hub hub) {
         CacheStorage storage = CacheFeature.storage(hub);
         Catalog catalog = new Catalog(hub, storage);
-        return List.of(new AccountRoutes(hub), new CacheFeature(hub, storage, List.of(catalog::readableRoots)),
-                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub),
+        EnvironmentRoots environmentRoots = new EnvironmentRoots(hub.environments(), hub.access());
+        CacheFeature cache = new CacheFeature(hub, storage, List.of(catalog::readableRoots, environmentRoots::readableRoots),
+                List.of(catalog::allRoots, environmentRoots::allRoots));
+        catalog.protectWith(cache::canReference);
+        return List.of(new AccountRoutes(hub), cache,
+                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub, cache::canReference),
                 new EnvironmentRoutes(hub));
     }
 

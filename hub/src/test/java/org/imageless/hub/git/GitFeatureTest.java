@@ -25,6 +25,7 @@ import org.imageless.hub.auth.Expiry;
 import org.imageless.hub.auth.Visibility;
 import org.imageless.hub.server.HubServer;
 import org.imageless.hub.testing.Backend;
+import org.imageless.hub.testing.FloxmetaWorktree;
 import org.imageless.hub.testing.GitCli;
 import org.imageless.hub.testing.MutableClock;
 import org.imageless.hub.testing.TestHubs;
