@@ -337,6 +337,56 @@ public final class RunningHub implements AutoCloseable {
         call("POST", "/api/v1/catalog/" + owner + "/packages/" + name + "/versions", token, request.toString(), 201);
     }
 
+    /**
+     * A {@code manifest.lock} (Flox's catalog lock entry fields) that installs, for {@code system}, one
+     * package per entry of {@code outByInstallId} (install id → the store path of its {@code out} output),
+     * without going through the catalog: for tests that upload store paths and push them directly. The
+     * embedded manifest is {@link #manifestOf}'s.
+     */
+    public static String lockOf(String system, Map<String, String> outByInstallId) {
+        ObjectNode lock = JSON.createObjectNode();
+        lock.put("lockfile-version", 1);
+        ObjectNode manifest = lock.putObject("manifest");
+        manifest.put("version", 1);
+        ObjectNode install = manifest.putObject("install");
+        outByInstallId.keySet().forEach(id -> install.putObject(id).put("pkg-path", id));
+        manifest.putObject("options").putArray("systems").add(system);
+        ArrayNode packages = lock.putArray("packages");
+        outByInstallId.forEach((id, path) -> {
+            String name = path.substring(path.indexOf('-') + 1);
+            ObjectNode p = packages.addObject();
+            p.put("attr_path", id);
+            p.put("broken", false);
+            p.put("derivation", "/nix/store/" + "0".repeat(32) + "-" + name + ".drv");
+            p.put("description", id + " (test package)");
+            p.put("install_id", id);
+            p.put("license", "MIT");
+            p.put("locked_url", "https://example.invalid/test-packages");
+            p.put("name", name);
+            p.put("pname", id);
+            p.put("rev", "0".repeat(40));
+            p.put("rev_count", 1);
+            p.put("rev_date", "2026-01-01T00:00:00Z");
+            p.put("scrape_date", "2026-01-01T00:00:00Z");
+            p.put("unfree", false);
+            p.put("version", "1.0.0");
+            p.putArray("outputs_to_install").add("out");
+            p.putObject("outputs").put("out", path);
+            p.put("system", system);
+            p.put("group", "toplevel");
+            p.put("priority", 5);
+        });
+        return lock.toPrettyString() + "\n";
+    }
+
+    /** The {@code manifest.toml} that {@link #lockOf} embeds: the install ids as pkg-paths, for {@code system}. */
+    public static String manifestOf(String system, java.util.Collection<String> installIds) {
+        StringBuilder toml = new StringBuilder("version = 1\n\n[install]\n");
+        installIds.forEach(id -> toml.append(id).append(".pkg-path = \"").append(id).append("\"\n"));
+        toml.append("\n[options]\nsystems = [\"").append(system).append("\"]\n");
+        return toml.toString();
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     /** Sends a request with the token (null: anonymous); fails unless the status is {@code expected}. Returns the JSON body. */
