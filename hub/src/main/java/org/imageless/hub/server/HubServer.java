@@ -47,7 +47,7 @@ public final class HubServer implements AutoCloseable {
         catalog.protectWith(cache::canReference);
         return List.of(new AccountRoutes(hub), cache,
                 new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub, cache::canReference),
-                new EnvironmentRoutes(hub));
+                new EnvironmentRoutes(hub), new OpenApiRoutes());
     }
 
     /**
@@ -99,6 +99,12 @@ public final class HubServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** Every Javalin route as {@code METHOD /path} (e.g. {@code GET /api/v1/whoami}), for the OpenAPI drift test. */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).toList();
     }
 
     public Metrics metrics() {
