@@ -56,7 +56,8 @@ public final class Requests {
 
     /** {@code 299 floxhub "<message>"}: a warn-code, agent and quoted text, as the {@code Warning} header wants. */
     public static String warningValue(String message) {
-        return "299 floxhub \"" + message.replaceAll("[\\\\\"\\r\\n]", "'") + "\"";
+        // a quoted-string of printable ASCII: token names are the user's text
+        return "299 floxhub \"" + message.replaceAll("[\\\\\"]", "'").replaceAll("[^\\x20-\\x7e]", "?") + "\"";
     }
 
     /**
