@@ -47,7 +47,8 @@ public final class HubServer implements AutoCloseable {
         catalog.protectWith(cache::canReference);
         return List.of(new AccountRoutes(hub), cache,
                 new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub, cache::canReference),
-                new EnvironmentRoutes(hub), new OpenApiRoutes());
+                new EnvironmentRoutes(hub), new OpenApiRoutes(),
+                new org.imageless.hub.web.WebFeature(hub));
     }
 
     /**
