@@ -32,6 +32,8 @@ public final class Environments {
     private final FloxmetaStore store;
     private final Clock clock;
     private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    /** One switch at a time per environment in this process; other replicas and pushes race by compare-and-swap. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> switching = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Environments(Jdbi jdbi, FloxmetaStore store, Clock clock) {
         this.jdbi = jdbi;
@@ -127,6 +129,12 @@ public final class Environments {
      * @return false when it was live already
      */
     public boolean switchGeneration(String owner, String name, int generation, String author) {
+        synchronized (switching.computeIfAbsent(owner + "/" + name, k -> new Object())) {
+            return switchOnce(owner, name, generation, author);
+        }
+    }
+
+    private boolean switchOnce(String owner, String name, int generation, String author) {
         for (int attempt = 0; attempt < SWITCH_ATTEMPTS; attempt++) {
             BranchSnapshot head = head(owner, name);
             GenerationsMetadata metadata = head.metadata();

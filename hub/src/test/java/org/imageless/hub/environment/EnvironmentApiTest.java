@@ -268,6 +268,49 @@ class EnvironmentApiTest {
         assertThat(get("/acme/web", null).body().path("visibility").asText()).isEqualTo("public");
     }
 
+    @org.junit.jupiter.api.Test
+    void concurrentSwitchesAndPushesAllLandInOneConsistentHistory() throws Exception {
+        start(Backend.SQLITE);
+        hub.pushGeneration("acme", "web", MANIFEST, null, walt);
+        hub.pushGeneration("acme", "web", MANIFEST, null, walt);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<Integer>> switches = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int target = 1 + i % 2;
+                switches.add(pool.submit(() -> send("POST", "/acme/web/generations/" + target + "/switch", walt, null).status()));
+            }
+            List<java.util.concurrent.Future<Integer>> pushes = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                pushes.add(pool.submit(() -> {
+                    try {
+                        return hub.pushGeneration("acme", "web", MANIFEST, null, walt);
+                    } catch (IllegalStateException raced) {
+                        assertThat(raced.getMessage()).containsAnyOf("REJECTED", "not a fast-forward", "lock");
+                        return 0;
+                    }
+                }));
+            }
+            for (var f : switches) {
+                assertThat(f.get()).isEqualTo(200);
+            }
+            // identical pushes in the same second make identical commits: git counts the second as up to date
+            java.util.Set<Integer> pushedGenerations = new java.util.TreeSet<>();
+            for (var f : pushes) {
+                pushedGenerations.add(f.get());
+            }
+            pushedGenerations.remove(0);
+            long pushed = pushedGenerations.size();
+            var metadata = hub.hub().environments().metadata("acme", "web");
+            assertThat(metadata.totalGenerations()).as("%s", metadata.history()).isEqualTo(2 + pushed);
+            assertThat(get("/acme/web", null).body().path("live_generation").asInt())
+                    .isEqualTo(metadata.liveGeneration().getAsInt());
+            assertThat(get("/acme/web/history", null).body().path("history")).hasSize(metadata.history().size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static List<String> names(Response r) {
         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
         List<String> names = new ArrayList<>();
