@@ -6,7 +6,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/bin"
 java_bin="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
-common_opts="--enable-native-access=ALL-UNNAMED -Xlog:aot=off -Xlog:cds=off"
+common_opts="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xlog:aot=off -Xlog:cds=off"
 for name in "$@"; do
   # gc: short-lived commands get the serial collector (least start-up and CPU overhead, measured in
   # make bench); the hub is a long-running server and keeps the JDK's default (G1).

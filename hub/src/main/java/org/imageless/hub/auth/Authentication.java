@@ -24,7 +24,12 @@ public sealed interface Authentication {
 
     record Authenticated(Principal principal) implements Authentication {}
 
-    record Failed(Failure failure, String message) implements Authentication {}
+    record Failed(Failure failure, String message) implements Authentication {
+        /** A token that worked once (expired or revoked): reads degrade to anonymous with a warning. */
+        public boolean stale() {
+            return failure == Failure.EXPIRED || failure == Failure.REVOKED;
+        }
+    }
 
     /** The principal; for any failure, an UNAUTHENTICATED error carrying the failure's message. */
     default Principal principal() {
@@ -35,21 +40,21 @@ public sealed interface Authentication {
     }
 
     /**
-     * The principal, or anonymous when the credentials are missing or expired (the caller should then
-     * add a warning, see {@link #warning()}); other failures (malformed, unknown, revoked) still fail.
+     * The principal, or anonymous when the credentials are missing, expired or revoked (the caller should
+     * then add a warning, see {@link #warning()}): a token that no longer works must not hide what anyone
+     * may read. Malformed and unknown credentials still fail (they are mistakes to fix, not stale tokens).
      */
     default Principal principalOrAnonymous() {
         return switch (this) {
             case Authenticated a -> a.principal();
-            case Failed f when f.failure() == Failure.MISSING || f.failure() == Failure.EXPIRED -> Principal.ANONYMOUS;
+            case Failed f when f.failure() == Failure.MISSING || f.stale() -> Principal.ANONYMOUS;
             case Failed f -> throw HubException.unauthenticated("%s", f.message());
         };
     }
 
-    /** A warning to send to a caller served as anonymous despite credentials (an expired token), or null. */
+    /** A warning to send to a caller served as anonymous despite credentials (an expired or revoked token), or null. */
     default String warning() {
-        return this instanceof Failed f && f.failure() == Failure.EXPIRED
-                ? f.message() + "; served as anonymous" : null;
+        return this instanceof Failed f && f.stale() ? f.message() + "; served as anonymous" : null;
     }
 
     /** The name to log: the principal's, or {@code -} with the failure. Never part of a token. */

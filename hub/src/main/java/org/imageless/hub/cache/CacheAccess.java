@@ -1,10 +1,12 @@
 package org.imageless.hub.cache;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.imageless.nix.store.StorePath;
 
 /**
@@ -16,11 +18,12 @@ import org.imageless.nix.store.StorePath;
  * the cache's own: the references of its accepted narinfo records ({@link CacheStorage#closureOf}).
  * {@code nix-cache-info} is public.
  *
- * <p>Caution for the server: the cache accepts a narinfo whose references are in the cache, whoever
- * uploaded them. A writer who knows the store path of someone else's private path can upload a path
- * referencing it and, by making that path a readable root, expose the private one. So before a path
- * becomes a readable root (a pushed generation, a published package), the server should check that the
- * pusher may read its whole closure ({@link CacheStorage#closureOf}) under the policy as it was before.
+ * <p>Protected paths: a path in the closure of some root is protected; only those who may read it may
+ * upload a path that references it ({@link #canReference}), otherwise a writer who knows the store path
+ * of someone else's private path could upload a path referencing it and, by making that path a readable
+ * root, expose the private one. Paths in no root's closure (uploaded, not yet pushed or published) are
+ * nobody's secret yet and may be referenced by any uploader. The server applies the same rule to the
+ * roots it creates (a pushed generation's lock, a published package): see {@link #canReference}.
  *
  * <p>Most servers implement this with {@link #byRoots}: they say which roots a principal may read and
  * whether it may upload; the closure membership test is done here, with per-root closures cached.
@@ -36,6 +39,14 @@ public interface CacheAccess<P> {
     UploadPermission canUpload(P principal);
 
     /**
+     * Whether {@code principal} may make something refer to {@code path} (upload a path referencing it,
+     * push or publish it as a root): it may read it, or it is protected by no root at all.
+     */
+    default boolean canReference(P principal, StorePath path) {
+        return true;
+    }
+
+    /**
      * The policy "readable iff in the closure of one of {@code readableRoots(principal)}", with the
      * closure of each root computed once and kept: a visible path's closure never changes, because a
      * narinfo is accepted only when its references are present. {@code readableRoots} is called per
@@ -44,7 +55,16 @@ public interface CacheAccess<P> {
      */
     static <P> CacheAccess<P> byRoots(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
             Function<P, UploadPermission> upload) {
-        return new ClosureAccess<>(storage, readableRoots, upload);
+        return new ClosureAccess<>(storage, readableRoots, List::of, upload);
+    }
+
+    /**
+     * {@link #byRoots(CacheStorage, Function, Function)} that also protects the closures of {@code allRoots}
+     * (every root anyone may read; asked per upload, not per read) for {@link #canReference}.
+     */
+    static <P> CacheAccess<P> byRoots(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
+            Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload) {
+        return new ClosureAccess<>(storage, readableRoots, allRoots, upload);
     }
 
     /** {@link #byRoots} as a class, so its closure cache can be seen by tests. */
@@ -54,14 +74,29 @@ public interface CacheAccess<P> {
 
         private final CacheStorage storage;
         private final Function<P, ? extends Collection<StorePath>> readableRoots;
+        private final Supplier<? extends Collection<StorePath>> allRoots;
         private final Function<P, UploadPermission> upload;
         private final Map<StorePath, Set<StorePath>> closures = new ConcurrentHashMap<>();
 
         ClosureAccess(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
-                Function<P, UploadPermission> upload) {
+                Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload) {
             this.storage = storage;
             this.readableRoots = readableRoots;
+            this.allRoots = allRoots;
             this.upload = upload;
+        }
+
+        @Override
+        public boolean canReference(P principal, StorePath path) {
+            if (canRead(principal, path)) {
+                return true;
+            }
+            for (StorePath root : allRoots.get()) {
+                if (root.equals(path) || closure(root).contains(path)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.imageless.hub.Hub;
 import org.imageless.hub.account.Role;
 import org.imageless.hub.auth.Principal;
@@ -25,7 +26,9 @@ import io.javalin.config.RoutesConfig;
 public final class CacheFeature implements Routes {
 
     private final CacheRoutes<Principal> routes;
+    private final CacheAccess<Principal> access;
     private final List<Function<Principal, ? extends Collection<StorePath>>> rootSources;
+    private final List<Supplier<? extends Collection<StorePath>>> allRootSources;
 
     /** The cache with nothing readable (no root sources). */
     public CacheFeature(Hub hub) {
@@ -38,10 +41,33 @@ public final class CacheFeature implements Routes {
      * principal may read. Sources are asked per narinfo/NAR request: they answer from memory.
      */
     public CacheFeature(Hub hub, CacheStorage storage, List<Function<Principal, ? extends Collection<StorePath>>> rootSources) {
+        this(hub, storage, rootSources, List.of());
+    }
+
+    /**
+     * As above; {@code allRootSources} say every root of each source, whoever may read it: their closures
+     * are protected ({@link CacheAccess#canReference}), asked per upload.
+     */
+    public CacheFeature(Hub hub, CacheStorage storage, List<Function<Principal, ? extends Collection<StorePath>>> rootSources,
+            List<Supplier<? extends Collection<StorePath>>> allRootSources) {
         this.rootSources = List.copyOf(rootSources);
-        CacheAccess<Principal> access = CacheAccess.byRoots(storage, this::readableRoots,
-                CacheFeature::uploadPermission);
+        this.allRootSources = List.copyOf(allRootSources);
+        this.access = CacheAccess.byRoots(storage, this::readableRoots, this::allRoots, CacheFeature::uploadPermission);
         this.routes = new CacheRoutes<>(storage, Requests::principalOrAnonymous, access);
+    }
+
+    /**
+     * Whether {@code principal} may make something refer to {@code path} (an upload's reference, a
+     * pushed lock's or a published package's store path): see {@link CacheAccess#canReference}.
+     */
+    public boolean canReference(Principal principal, StorePath path) {
+        return access.canReference(principal, path);
+    }
+
+    private Collection<StorePath> allRoots() {
+        List<StorePath> roots = new ArrayList<>();
+        allRootSources.forEach(source -> roots.addAll(source.get()));
+        return roots;
     }
 
     /** The hub's cache storage in its data directory. */

@@ -12,10 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.imageless.nix.NixException;
+import org.imageless.nix.narinfo.NarInfo;
 import org.imageless.nix.store.StorePath;
 
 /**
@@ -170,7 +172,19 @@ public final class CacheRoutes<P> {
             return;
         }
         try {
-            storage.putNarInfo(file.substring(0, file.length() - NARINFO_SUFFIX.length()), ctx.req().getInputStream());
+            byte[] body = ctx.req().getInputStream().readNBytes(CacheStorage.MAX_NARINFO_BYTES + 1);
+            if (body.length <= CacheStorage.MAX_NARINFO_BYTES) {
+                NarInfo info = NarInfo.parse(new String(body, StandardCharsets.UTF_8));
+                P principal = principals.resolve(ctx);
+                List<StorePath> forbidden = info.references().stream()
+                        .filter(r -> !r.equals(info.storePath()) && !access.canReference(principal, r)).toList();
+                if (!forbidden.isEmpty()) {
+                    text(ctx, 403, "cannot accept " + info.storePath() + ": it references " + forbidden
+                            + ", which you may not read; upload only closures of what you may read");
+                    return;
+                }
+            }
+            storage.putNarInfo(file.substring(0, file.length() - NARINFO_SUFFIX.length()), new java.io.ByteArrayInputStream(body));
             ctx.status(200);
         } catch (NixException e) {
             refuse(ctx, e);

@@ -66,7 +66,7 @@ public final class CacheStorage {
     /** {@code <52 nix-base32 chars>.nar} plus the extension of a compression Nix writes. */
     private static final Pattern NAR_FILE = Pattern.compile("([0-9a-df-np-sv-z]{52})(\\.nar(?:\\.xz|\\.zst|\\.bz2)?)");
     private static final Pattern HASH_PART = Pattern.compile("[0-9a-df-np-sv-z]{32}");
-    private static final int MAX_NARINFO_BYTES = 1 << 20;
+    static final int MAX_NARINFO_BYTES = 1 << 20;
     private static final int BUFFER = 256 * 1024;
 
     private final Path root;

@@ -56,12 +56,21 @@ public final class Catalog {
     private final Access access;
     private final CacheStorage storage;
     private volatile Roots roots;
+    private volatile java.util.function.BiPredicate<Principal, StorePath> mayReference = (p, path) -> true;
 
     public Catalog(Hub hub, CacheStorage storage) {
         this.hub = hub;
         this.jdbi = hub.database().jdbi();
         this.access = hub.access();
         this.storage = storage;
+    }
+
+    /**
+     * Refuses to publish outputs the publisher may not reference (the binary cache's rule, see
+     * {@code CacheAccess.canReference}): set once by the server when the cache exists.
+     */
+    public void protectWith(java.util.function.BiPredicate<Principal, StorePath> mayReference) {
+        this.mayReference = mayReference;
     }
 
     // ---------------------------------------------------------------- publish
@@ -75,6 +84,11 @@ public final class Catalog {
         for (Map.Entry<String, SystemOutputs> system : publication.systems().entrySet()) {
             for (Map.Entry<String, StorePath> output : system.getValue().outputs().entrySet()) {
                 StorePath path = output.getValue();
+                if (!mayReference.test(publisher, path)) {
+                    throw HubException.forbidden("%s (output '%s' for %s) belongs to something you may not read "
+                            + "(a private environment or package): publish only store paths you may read", path,
+                            output.getKey(), system.getKey());
+                }
                 if (!storage.contains(path)) {
                     throw HubException.invalid("%s (output '%s' for %s) is not in the hub's binary cache with its whole "
                                     + "closure: upload it first with 'nix copy --to %s/cache %s'", path, output.getKey(),
@@ -298,6 +312,17 @@ public final class Catalog {
      * The store paths (outputs of every version, every system) of the packages {@code principal} may
      * read: the roots the binary cache serves closures of. Answered from memory; see the class comment.
      */
+    /** Every package's outputs, whoever may read them (the cache protects their closures). */
+    public Collection<StorePath> allRoots() {
+        Roots r = roots();
+        if (r.privateByOwner().isEmpty()) {
+            return r.publicRoots();
+        }
+        List<StorePath> all = new ArrayList<>(r.publicRoots());
+        r.privateByOwner().values().forEach(all::addAll);
+        return all;
+    }
+
     public Collection<StorePath> readableRoots(Principal principal) {
         Roots r = roots();
         if (r.privateByOwner().isEmpty()) {

@@ -23,9 +23,17 @@ import org.jdbi.v3.core.statement.StatementContext;
  */
 public final class Environments {
 
+    /** The hostname of history entries the hub itself makes (a switch through the REST API). */
+    public static final String HUB_HOSTNAME = "floxhub";
+    /** How often a switch retries when a push moved the branch under it. */
+    private static final int SWITCH_ATTEMPTS = 5;
+
     private final Jdbi jdbi;
     private final FloxmetaStore store;
     private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    /** One switch at a time per environment in this process; other replicas and pushes race by compare-and-swap. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> switching = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Environments(Jdbi jdbi, FloxmetaStore store, Clock clock) {
         this.jdbi = jdbi;
@@ -37,11 +45,26 @@ public final class Environments {
         return store;
     }
 
+    /**
+     * A counter bumped by every change this process makes or accepts (push, switch, visibility,
+     * delete): caches of derived data (the binary cache's readable roots) reload when it moves.
+     */
+    public long changeCount() {
+        return changes.get();
+    }
+
     /** {@code owner}'s environments by name. */
     public List<Environment> list(String owner) {
         return jdbi.withHandle(h -> h.createQuery(
                         "SELECT owner, name, visibility, created_at, updated_at FROM environments WHERE owner = :o ORDER BY name")
                 .bind("o", owner).map(Environments::row).list());
+    }
+
+    /** Every environment of every owner. */
+    public List<Environment> listAll() {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT owner, name, visibility, created_at, updated_at FROM environments ORDER BY owner, name")
+                .map(Environments::row).list());
     }
 
     public Optional<Environment> find(String owner, String name) {
@@ -65,6 +88,74 @@ public final class Environments {
         if (updated == 0) {
             throw notFound(owner, name);
         }
+        changes.incrementAndGet();
+    }
+
+    /**
+     * Deletes {@code owner/name}: its branch (the generations) and its row. Deleting the branch first
+     * means a failure half-way leaves a row without generations (NOT_FOUND on reads), never generations
+     * without a row (which git would then hide from non-members, but a later push could not re-create).
+     */
+    public void delete(String owner, String name) {
+        if (find(owner, name).isEmpty()) {
+            throw notFound(owner, name);
+        }
+        store.open(owner).ifPresent(repo -> {
+            try (repo) {
+                org.eclipse.jgit.lib.RefUpdate u = repo.updateRef(FloxmetaStore.refName(name));
+                if (repo.exactRef(FloxmetaStore.refName(name)) != null) {
+                    u.setForceUpdate(true);
+                    org.eclipse.jgit.lib.RefUpdate.Result r = u.delete();
+                    if (r != org.eclipse.jgit.lib.RefUpdate.Result.FORCED && r != org.eclipse.jgit.lib.RefUpdate.Result.NO_CHANGE) {
+                        throw HubException.conflict("environment '%s/%s' is being changed (%s): try again", owner, name, r);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw HubException.unavailable("cannot delete " + owner + "/" + name + ": " + e.getMessage(), e);
+            }
+        });
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM environments WHERE owner = :o AND name = :n")
+                .bind("o", owner).bind("n", name).execute());
+        changes.incrementAndGet();
+    }
+
+    /**
+     * Makes generation {@code generation} live: a commit on the branch that appends a
+     * {@code switch_generation} history entry by {@code author} with hostname {@value #HUB_HOSTNAME}
+     * (which the API shows as {@code command: null}). The branch moves by compare-and-swap, so a
+     * concurrent push is never lost: the switch is re-done on top of it. Switching to the generation
+     * that is live already changes nothing.
+     *
+     * @return false when it was live already
+     */
+    public boolean switchGeneration(String owner, String name, int generation, String author) {
+        synchronized (switching.computeIfAbsent(owner + "/" + name, k -> new Object())) {
+            return switchOnce(owner, name, generation, author);
+        }
+    }
+
+    private boolean switchOnce(String owner, String name, int generation, String author) {
+        for (int attempt = 0; attempt < SWITCH_ATTEMPTS; attempt++) {
+            BranchSnapshot head = head(owner, name);
+            GenerationsMetadata metadata = head.metadata();
+            if (!metadata.generations().contains(generation)) {
+                throw HubException.notFound("environment '%s/%s' has no generation %d (it has 1 to %d)", owner, name,
+                        generation, metadata.totalGenerations());
+            }
+            int live = metadata.liveGeneration().orElseThrow();
+            if (live == generation) {
+                return false;
+            }
+            GenerationsMetadata next = metadata.append(new HistoryEntry(HistoryEntry.Change.switchGeneration(), author,
+                    HUB_HOSTNAME, clock.instant().getEpochSecond(), generation, live));
+            if (store.replaceFile(owner, name, head.commit(), GenerationsMetadata.FILE_NAME, next.format(),
+                    author, "switch to generation " + generation)) {
+                recordPush(owner, name);
+                return true;
+            }
+        }
+        throw HubException.conflict("environment '%s/%s' kept changing while switching to generation %d: try again",
+                owner, name, generation);
     }
 
     /**
@@ -78,6 +169,7 @@ public final class Environments {
                         VALUES (:o, :n, 'public', :t, :t)
                         ON CONFLICT (owner, name) DO UPDATE SET updated_at = excluded.updated_at""")
                 .bind("o", owner).bind("n", name).bind("t", now).execute());
+        changes.incrementAndGet();
     }
 
     /** The tip of the environment's branch; NOT_FOUND when it has none. */

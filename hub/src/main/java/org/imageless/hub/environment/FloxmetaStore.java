@@ -69,6 +69,20 @@ public final class FloxmetaStore {
         }
     }
 
+    /** The commit id of the tip of {@code environment}'s branch, if the owner has it (cheaper than {@link #head}). */
+    public Optional<org.eclipse.jgit.lib.ObjectId> tip(String owner, String environment) {
+        Optional<Repository> repo = open(owner);
+        if (repo.isEmpty()) {
+            return Optional.empty();
+        }
+        try (Repository r = repo.get()) {
+            Ref ref = r.exactRef(refName(environment));
+            return ref == null ? Optional.empty() : Optional.ofNullable(ref.getObjectId());
+        } catch (IOException e) {
+            throw HubException.unavailable("cannot read " + owner + "/" + environment + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The tip of {@code environment}'s branch, if the owner has it. */
     public Optional<BranchSnapshot> head(String owner, String environment) {
         Optional<Repository> repo = open(owner);
@@ -86,4 +100,53 @@ public final class FloxmetaStore {
         }
     }
 
+
+    /**
+     * Commits {@code text} as {@code path} on top of {@code expectedTip} of {@code environment}'s branch
+     * and moves the branch there only if it still points at {@code expectedTip}.
+     *
+     * @return false when the branch moved meanwhile (the caller re-reads and retries)
+     */
+    public boolean replaceFile(String owner, String environment, org.eclipse.jgit.lib.ObjectId expectedTip, String path,
+            String text, String author, String message) {
+        Repository r = open(owner).orElseThrow(() -> HubException.notFound("%s has no environments", owner));
+        try (r; org.eclipse.jgit.lib.ObjectInserter inserter = r.newObjectInserter();
+             org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(r)) {
+            org.eclipse.jgit.revwalk.RevCommit tip = walk.parseCommit(expectedTip);
+            org.eclipse.jgit.lib.ObjectId blob = inserter.insert(Constants.OBJ_BLOB,
+                    text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.eclipse.jgit.dircache.DirCache index = org.eclipse.jgit.dircache.DirCache.read(walk.getObjectReader(), tip.getTree());
+            org.eclipse.jgit.dircache.DirCacheEditor editor = index.editor();
+            editor.add(new org.eclipse.jgit.dircache.DirCacheEditor.PathEdit(path) {
+                @Override
+                public void apply(org.eclipse.jgit.dircache.DirCacheEntry entry) {
+                    entry.setFileMode(org.eclipse.jgit.lib.FileMode.REGULAR_FILE);
+                    entry.setObjectId(blob);
+                }
+            });
+            editor.finish();
+            org.eclipse.jgit.lib.ObjectId tree = index.writeTree(inserter);
+            org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent(author, author + "@floxhub");
+            org.eclipse.jgit.lib.CommitBuilder commit = new org.eclipse.jgit.lib.CommitBuilder();
+            commit.setTreeId(tree);
+            commit.setParentId(tip);
+            commit.setAuthor(who);
+            commit.setCommitter(who);
+            commit.setMessage(message + "\n");
+            org.eclipse.jgit.lib.ObjectId id = inserter.insert(commit);
+            inserter.flush();
+            org.eclipse.jgit.lib.RefUpdate u = r.updateRef(refName(environment));
+            u.setExpectedOldObjectId(expectedTip);
+            u.setNewObjectId(id);
+            u.setRefLogIdent(who);
+            u.setRefLogMessage(message, false);
+            return switch (u.update(walk)) {
+                case FAST_FORWARD, NEW, FORCED -> true;
+                case LOCK_FAILURE, REJECTED, REJECTED_CURRENT_BRANCH, REJECTED_MISSING_OBJECT, REJECTED_OTHER_REASON,
+                     NO_CHANGE, NOT_ATTEMPTED, IO_FAILURE, RENAMED -> false;
+            };
+        } catch (IOException e) {
+            throw HubException.unavailable("cannot update " + owner + "/" + environment + ": " + e.getMessage(), e);
+        }
+    }
 }

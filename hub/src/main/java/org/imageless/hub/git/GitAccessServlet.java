@@ -57,10 +57,12 @@ final class GitAccessServlet extends HttpServlet {
     private static final String RECEIVE = "git-receive-pack";
 
     private final transient Hub hub;
+    private final transient java.util.function.BiPredicate<Principal, org.imageless.nix.store.StorePath> mayReference;
     private final transient GitServlet git = new GitServlet();
 
-    GitAccessServlet(Hub hub) {
+    GitAccessServlet(Hub hub, java.util.function.BiPredicate<Principal, org.imageless.nix.store.StorePath> mayReference) {
         this.hub = hub;
+        this.mayReference = mayReference;
     }
 
     @Override
@@ -96,7 +98,7 @@ final class GitAccessServlet extends HttpServlet {
             rp.setAllowCreates(true);
             rp.setCheckReceivedObjects(true);
             rp.setRefLogIdent(new PersonIdent(p.name(), p.name() + "@floxhub"));
-            rp.setPreReceiveHook(new PushValidation(owner));
+            rp.setPreReceiveHook(new PushValidation(owner, path -> mayReference.test(p, path)));
             rp.setPostReceiveHook((pack, commands) -> {
                 for (ReceiveCommand c : commands) {
                     if (c.getResult() == ReceiveCommand.Result.OK) {
@@ -156,7 +158,7 @@ final class GitAccessServlet extends HttpServlet {
                 principal = auth.principalOrAnonymous();
                 String warning = auth.warning();
                 if (warning != null) {
-                    resp.setHeader(Requests.WARNING_HEADER, warning);
+                    resp.setHeader(Requests.WARNING_HEADER, Requests.warningValue(warning));
                 }
             }
         } catch (HubException e) {

@@ -14,7 +14,9 @@ import org.imageless.environment.generation.GenerationsMetadata;
 import org.imageless.environment.lock.Lockfile;
 import org.imageless.environment.manifest.Manifest;
 import org.imageless.hub.environment.BranchSnapshot;
+import org.imageless.hub.environment.EnvironmentRoots;
 import org.imageless.nix.NixException;
+import org.imageless.nix.store.StorePath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +41,16 @@ final class PushValidation implements PreReceiveHook {
     private static final Logger LOG = LoggerFactory.getLogger(PushValidation.class);
 
     private final String owner;
+    private final java.util.function.Predicate<StorePath> mayReference;
 
     PushValidation(String owner) {
+        this(owner, path -> true);
+    }
+
+    /** {@code mayReference}: whether the pusher may name this store path in a new generation's lock. */
+    PushValidation(String owner, java.util.function.Predicate<StorePath> mayReference) {
         this.owner = owner;
+        this.mayReference = mayReference;
     }
 
     /** The environment name of a branch ref ({@code refs/heads/<name>}). */
@@ -108,12 +117,27 @@ final class PushValidation implements PreReceiveHook {
                     + (tree.missing().isEmpty() ? "" : "; missing: " + String.join(", ", tree.missing()))
                     + (tree.extra().isEmpty() ? "" : "; not referenced by any generation: " + String.join(", ", tree.extra())));
         }
+        java.util.Set<Integer> published = java.util.Set.of();
+        if (c.getType() == ReceiveCommand.Type.UPDATE) {
+            try {
+                published = BranchSnapshot.read(repo, c.getOldId()).metadata().generations();
+            } catch (NixException e) {
+                // the previous tip predates validation: check every generation
+            }
+        }
         for (int n : metadata.generations()) {
             try {
                 Manifest.parse(next.text(Generation.manifestPath(n)).orElseThrow(), Generation.manifestPath(n));
                 Optional<String> lock = next.text(Generation.lockPath(n));
                 if (lock.isPresent()) {
-                    Lockfile.parse(lock.get(), Generation.lockPath(n));
+                    Lockfile parsed = Lockfile.parse(lock.get(), Generation.lockPath(n));
+                    for (StorePath path : published.contains(n) ? java.util.Set.<StorePath>of()
+                            : new java.util.TreeSet<>(EnvironmentRoots.storePaths(parsed))) {
+                        if (!mayReference.test(path)) {
+                            return Optional.of(Generation.lockPath(n) + ": " + path + " belongs to something you may not read "
+                                    + "(a private environment or package): lock only store paths you may read");
+                        }
+                    }
                 }
             } catch (NixException e) {
                 return Optional.of(prefixed(Generation.manifestPath(n), e.getMessage()));

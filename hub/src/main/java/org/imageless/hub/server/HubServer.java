@@ -12,6 +12,8 @@ import org.imageless.hub.cache.CacheStorage;
 import org.imageless.hub.catalog.Catalog;
 import org.imageless.hub.catalog.CatalogRoutes;
 import org.imageless.hub.catalog.Resolver;
+import org.imageless.hub.environment.EnvironmentRoots;
+import org.imageless.hub.environment.EnvironmentRoutes;
 import org.imageless.hub.git.GitFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +41,13 @@ public final class HubServer implements AutoCloseable {
     public static List<Routes> builtIn(Hub hub) {
         CacheStorage storage = CacheFeature.storage(hub);
         Catalog catalog = new Catalog(hub, storage);
-        return List.of(new AccountRoutes(hub), new CacheFeature(hub, storage, List.of(catalog::readableRoots)),
-                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub),
+        EnvironmentRoots environmentRoots = new EnvironmentRoots(hub.environments(), hub.access());
+        CacheFeature cache = new CacheFeature(hub, storage, List.of(catalog::readableRoots, environmentRoots::readableRoots),
+                List.of(catalog::allRoots, environmentRoots::allRoots));
+        catalog.protectWith(cache::canReference);
+        return List.of(new AccountRoutes(hub), cache,
+                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub, cache::canReference),
+                new EnvironmentRoutes(hub), new OpenApiRoutes(),
                 new org.imageless.hub.web.WebFeature(hub));
     }
 
@@ -93,6 +100,12 @@ public final class HubServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** Every Javalin route as {@code METHOD /path} (e.g. {@code GET /api/v1/whoami}), for the OpenAPI drift test. */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).toList();
     }
 
     public Metrics metrics() {

@@ -15,8 +15,11 @@ import org.imageless.hub.auth.Visibility;
  */
 public final class Requests {
 
-    /** The header that tells a caller served as anonymous why (an expired token). */
-    public static final String WARNING_HEADER = "X-Flox-Warning";
+    /**
+     * The header that tells a caller served as anonymous why (an expired or revoked token): RFC 9111's
+     * {@code Warning: 299 floxhub "<why>"} (see {@link #warningValue}).
+     */
+    public static final String WARNING_HEADER = "Warning";
     static final Key<Authenticator> AUTHENTICATOR = new Key<>("floxhub.authenticator");
     private static final String ATTRIBUTE = "floxhub.authentication";
 
@@ -38,17 +41,23 @@ public final class Requests {
     }
 
     /**
-     * The principal, or anonymous for a request without credentials or with an expired token (then
-     * with an {@value #WARNING_HEADER} header saying so). Malformed, unknown and revoked tokens are 401.
+     * The principal, or anonymous for a request without credentials or with an expired or revoked token
+     * (then with a {@value #WARNING_HEADER} header saying so). Malformed and unknown tokens are 401.
      */
     public static Principal principalOrAnonymous(Context ctx) {
         Authentication a = authentication(ctx);
         Principal p = a.principalOrAnonymous();
         String warning = a.warning();
         if (warning != null) {
-            ctx.header(WARNING_HEADER, warning);
+            ctx.header(WARNING_HEADER, warningValue(warning));
         }
         return p;
+    }
+
+    /** {@code 299 floxhub "<message>"}: a warn-code, agent and quoted text, as the {@code Warning} header wants. */
+    public static String warningValue(String message) {
+        // a quoted-string of printable ASCII: token names are the user's text
+        return "299 floxhub \"" + message.replaceAll("[\\\\\"]", "'").replaceAll("[^\\x20-\\x7e]", "?") + "\"";
     }
 
     /**

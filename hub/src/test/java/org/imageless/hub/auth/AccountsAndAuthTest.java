@@ -151,7 +151,9 @@ class AccountsAndAuthTest {
             Failed revoked = failed(auth.authenticate("bearer " + r.secret()));
             assertThat(revoked.failure()).isEqualTo(Failure.REVOKED);
             assertThat(revoked.message()).contains(r.info().id(), "old laptop", "revoked on 2026-09-29");
-            assertThatThrownBy(revoked::principalOrAnonymous).isInstanceOf(HubException.class);
+            assertThat(revoked.principalOrAnonymous()).isEqualTo(Principal.ANONYMOUS);
+            assertThat(revoked.warning()).contains("revoked", "served as anonymous");
+            assertThatThrownBy(revoked::principal).isInstanceOf(HubException.class);
         }
     }
 

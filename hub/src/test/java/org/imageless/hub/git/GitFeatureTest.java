@@ -25,6 +25,7 @@ import org.imageless.hub.auth.Expiry;
 import org.imageless.hub.auth.Visibility;
 import org.imageless.hub.server.HubServer;
 import org.imageless.hub.testing.Backend;
+import org.imageless.hub.testing.FloxmetaWorktree;
 import org.imageless.hub.testing.GitCli;
 import org.imageless.hub.testing.MutableClock;
 import org.imageless.hub.testing.TestHubs;
@@ -337,7 +338,7 @@ class GitFeatureTest {
     }
 
     @Test
-    void theDoorAsksForCredentialsToPushRefusesRevokedTokensAndDoesNotServeDumbHttp() throws Exception {
+    void theDoorAsksForCredentialsToPushReadsRevokedTokensAsAnonymousAndDoesNotServeDumbHttp() throws Exception {
         start(Backend.SQLITE);
         pushed("web");
         HttpClient http = HttpClient.newHttpClient();
@@ -352,8 +353,12 @@ class GitFeatureTest {
 
         HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create(base + "/info/refs?service=git-upload-pack"))
                 .header("Authorization", "Bearer " + revoked.secret()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(read.statusCode()).isEqualTo(401);
-        assertThat(read.body()).contains("revoked");
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(read.headers().firstValue("Warning")).get().asString().contains("revoked", "served as anonymous");
+        HttpResponse<String> revokedPush = http.send(HttpRequest.newBuilder(URI.create(base + "/info/refs?service=git-receive-pack"))
+                .header("Authorization", "Bearer " + revoked.secret()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(revokedPush.statusCode()).isEqualTo(401);
+        assertThat(revokedPush.body()).contains("revoked");
 
         for (String dumb : List.of("/info/refs", "/HEAD", "/objects/info/packs", "/refs/heads/web")) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + dumb)).build(),

@@ -162,11 +162,15 @@ class HubServerTest {
     }
 
     @Test
-    void revokedUnknownAndMalformedTokensAreRefused() throws Exception {
+    void revokedTokensReadPublicThingsAsAnonymousWithAWarningAndUnknownOrMalformedOnesAreRefused() throws Exception {
         hub.tokens().revoke(alice.info().id());
         HttpResponse<String> revoked = get("/api/v1/owners/acme", bearer(alice));
-        assertThat(revoked.statusCode()).isEqualTo(401);
-        assertThat(revoked.body()).contains("was revoked on 2026-07-01");
+        assertThat(revoked.statusCode()).isEqualTo(200);
+        assertThat(revoked.headers().firstValue(Requests.WARNING_HEADER)).get().asString()
+                .startsWith("299 floxhub \"").contains("was revoked on 2026-07-01", "served as anonymous");
+        HttpResponse<String> whoami = get("/api/v1/whoami", bearer(alice));
+        assertThat(whoami.statusCode()).isEqualTo(401);
+        assertThat(whoami.body()).contains("was revoked on 2026-07-01");
         HttpResponse<String> unknown = get("/api/v1/whoami", "bearer flox_pat_" + "x".repeat(43));
         assertThat(unknown.body()).contains("not known to this hub");
         HttpResponse<String> malformed = get("/api/v1/whoami", "bearer ghp_something");

@@ -82,7 +82,12 @@ public final class RunningHub implements AutoCloseable {
 
     /** Opens a fresh hub in {@code dataDir} (SQLite, cheap password hashing) and serves it on 127.0.0.1, a free port. */
     public static RunningHub start(Path dataDir) {
-        Hub hub = TestHubs.open(Backend.SQLITE, dataDir, Clock.systemUTC());
+        return start(Backend.SQLITE, dataDir);
+    }
+
+    /** {@link #start(Path)} on the given database (PostgreSQL: a fresh database in the shared test cluster). */
+    public static RunningHub start(Backend backend, Path dataDir) {
+        Hub hub = TestHubs.open(backend, dataDir, Clock.systemUTC());
         try {
             HubServer server = HubServer.start(hub, "127.0.0.1", 0, List.of());
             Path work = Files.createDirectories(dataDir.toAbsolutePath().getParent()
@@ -184,25 +189,27 @@ public final class RunningHub implements AutoCloseable {
         });
     }
 
-    /** Makes generation {@code n} of {@code owner/name} live (the token needs writer). */
+    /**
+     * Makes generation {@code n} of {@code owner/name} live through
+     * {@code POST /api/v1/environments/{owner}/{name}/generations/{n}/switch} (the token needs writer);
+     * the hub appends the history entry.
+     */
     public void switchGeneration(String owner, String name, int n, String token) {
-        String author = whoami(token);
-        commitAndPush(owner, name, token, metadata -> {
-            int live = metadata.liveGeneration().orElseThrow(() -> new IllegalStateException(owner + "/" + name + " has no generations"));
-            return new Change(metadata.append(new HistoryEntry(HistoryEntry.Change.switchGeneration(), author, HOSTNAME,
-                    now(), n, live)), Map.of(), n);
-        });
+        call("POST", "/api/v1/environments/" + owner + "/" + name + "/generations/" + n + "/switch", token, null, 200);
     }
 
-    /** Makes {@code owner/name} {@code "public"} or {@code "private"} (the token needs writer). */
+    /**
+     * Makes {@code owner/name} {@code "public"} or {@code "private"} through
+     * {@code PATCH /api/v1/environments/{owner}/{name}} (the token needs writer).
+     */
     public void setVisibility(String owner, String name, String visibility, String token) {
-        var principal = hub.authenticator().authenticate("bearer " + token).principal();
-        hub.access().checkWrite(principal, owner);
-        hub.environments().setVisibility(owner, name, org.imageless.hub.auth.Visibility.parse(visibility));
+        call("PATCH", "/api/v1/environments/" + owner + "/" + name, token,
+                JSON.createObjectNode().put("visibility", visibility).toString(), 200);
     }
 
     private record Change(GenerationsMetadata metadata, Map<String, String> files, int generation) {}
 
+    /** Fetches the branch (if any), applies {@code change} to its metadata and files, commits and pushes. */
     private int commitAndPush(String owner, String name, String token, java.util.function.Function<GenerationsMetadata, Change> change) {
         String remote = url() + "/git/" + owner + "/floxmeta";
         String ref = "refs/heads/" + name;
@@ -328,6 +335,56 @@ public final class RunningHub implements AutoCloseable {
             s.putArray("outputs_to_install").add("out");
         });
         call("POST", "/api/v1/catalog/" + owner + "/packages/" + name + "/versions", token, request.toString(), 201);
+    }
+
+    /**
+     * A {@code manifest.lock} (Flox's catalog lock entry fields) that installs, for {@code system}, one
+     * package per entry of {@code outByInstallId} (install id → the store path of its {@code out} output),
+     * without going through the catalog: for tests that upload store paths and push them directly. The
+     * embedded manifest is {@link #manifestOf}'s.
+     */
+    public static String lockOf(String system, Map<String, String> outByInstallId) {
+        ObjectNode lock = JSON.createObjectNode();
+        lock.put("lockfile-version", 1);
+        ObjectNode manifest = lock.putObject("manifest");
+        manifest.put("version", 1);
+        ObjectNode install = manifest.putObject("install");
+        outByInstallId.keySet().forEach(id -> install.putObject(id).put("pkg-path", id));
+        manifest.putObject("options").putArray("systems").add(system);
+        ArrayNode packages = lock.putArray("packages");
+        outByInstallId.forEach((id, path) -> {
+            String name = path.substring(path.indexOf('-') + 1);
+            ObjectNode p = packages.addObject();
+            p.put("attr_path", id);
+            p.put("broken", false);
+            p.put("derivation", "/nix/store/" + "0".repeat(32) + "-" + name + ".drv");
+            p.put("description", id + " (test package)");
+            p.put("install_id", id);
+            p.put("license", "MIT");
+            p.put("locked_url", "https://example.invalid/test-packages");
+            p.put("name", name);
+            p.put("pname", id);
+            p.put("rev", "0".repeat(40));
+            p.put("rev_count", 1);
+            p.put("rev_date", "2026-01-01T00:00:00Z");
+            p.put("scrape_date", "2026-01-01T00:00:00Z");
+            p.put("unfree", false);
+            p.put("version", "1.0.0");
+            p.putArray("outputs_to_install").add("out");
+            p.putObject("outputs").put("out", path);
+            p.put("system", system);
+            p.put("group", "toplevel");
+            p.put("priority", 5);
+        });
+        return lock.toPrettyString() + "\n";
+    }
+
+    /** The {@code manifest.toml} that {@link #lockOf} embeds: the install ids as pkg-paths, for {@code system}. */
+    public static String manifestOf(String system, java.util.Collection<String> installIds) {
+        StringBuilder toml = new StringBuilder("version = 1\n\n[install]\n");
+        installIds.forEach(id -> toml.append(id).append(".pkg-path = \"").append(id).append("\"\n"));
+        toml.append("\n[options]\nsystems = [\"").append(system).append("\"]\n");
+        return toml.toString();
     }
 
     // ------------------------------------------------------------------ plumbing

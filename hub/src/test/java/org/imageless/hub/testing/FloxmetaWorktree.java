@@ -1,4 +1,4 @@
-package org.imageless.hub.git;
+package org.imageless.hub.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,21 +10,21 @@ import java.util.List;
 import org.imageless.environment.generation.Generation;
 import org.imageless.environment.generation.GenerationsMetadata;
 import org.imageless.environment.generation.HistoryEntry;
-import org.imageless.hub.testing.GitCli;
 
 /**
  * A git working tree of one environment branch in Flox's floxmeta layout, written with the
  * environment module's formats and committed with the real git: what {@code flox push} produces.
+ * Example files: {@link #MANIFEST} and {@link #LOCK} (a lock of real nixpkgs packages for four systems).
  */
-final class FloxmetaWorktree {
+public final class FloxmetaWorktree {
 
-    static final String MANIFEST = resource("manifest.toml");
-    static final String LOCK = resource("manifest.lock");
+    public static final String MANIFEST = resource("manifest.toml");
+    public static final String LOCK = resource("manifest.lock");
 
-    final Path dir;
-    final String branch;
+    public final Path dir;
+    public final String branch;
     private final GitCli git;
-    GenerationsMetadata metadata = GenerationsMetadata.empty();
+    public GenerationsMetadata metadata = GenerationsMetadata.empty();
 
     private FloxmetaWorktree(GitCli git, Path dir, String branch) {
         this.git = git;
@@ -33,7 +33,7 @@ final class FloxmetaWorktree {
     }
 
     /** A new, empty repository on {@code branch}. */
-    static FloxmetaWorktree init(GitCli git, Path dir, String branch) {
+    public static FloxmetaWorktree init(GitCli git, Path dir, String branch) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -44,7 +44,7 @@ final class FloxmetaWorktree {
     }
 
     /** A clone of {@code url}'s {@code branch}, its metadata read from the checkout. */
-    static FloxmetaWorktree cloneOf(GitCli git, String url, Path dir, String branch, String... config) {
+    public static FloxmetaWorktree cloneOf(GitCli git, String url, Path dir, String branch, String... config) {
         List<String> args = new java.util.ArrayList<>(List.of(config));
         args.addAll(List.of("clone", "-q", "-b", branch, url, dir.toString()));
         git.ok(dir.getParent(), args.toArray(String[]::new));
@@ -54,7 +54,7 @@ final class FloxmetaWorktree {
     }
 
     /** Adds generation {@code metadata.totalGenerations() + 1} with the given files and a history entry, and commits. */
-    FloxmetaWorktree addGeneration(String manifest, String lock) {
+    public FloxmetaWorktree addGeneration(String manifest, String lock) {
         int n = metadata.totalGenerations() + 1;
         Integer previous = metadata.liveGeneration().isPresent() ? metadata.liveGeneration().getAsInt() : null;
         metadata = metadata.append(new HistoryEntry(HistoryEntry.Change.install(List.of("gh")), "alice", "laptop",
@@ -67,11 +67,11 @@ final class FloxmetaWorktree {
         return commit(branch + ": generation " + n);
     }
 
-    FloxmetaWorktree addGeneration() {
+    public FloxmetaWorktree addGeneration() {
         return addGeneration(MANIFEST, LOCK);
     }
 
-    FloxmetaWorktree write(String path, String text) {
+    public FloxmetaWorktree write(String path, String text) {
         try {
             Path file = dir.resolve(path);
             Files.createDirectories(file.getParent());
@@ -82,7 +82,7 @@ final class FloxmetaWorktree {
         }
     }
 
-    String read(String path) {
+    public String read(String path) {
         try {
             return Files.readString(dir.resolve(path));
         } catch (IOException e) {
@@ -90,17 +90,17 @@ final class FloxmetaWorktree {
         }
     }
 
-    FloxmetaWorktree commit(String message) {
+    public FloxmetaWorktree commit(String message) {
         git.ok(dir, "add", "-A");
         git.ok(dir, "commit", "-q", "--allow-empty", "-m", message);
         return this;
     }
 
-    String head() {
+    public String head() {
         return git.ok(dir, "rev-parse", "HEAD").strip();
     }
 
-    GitCli.Result push(String url, String... extra) {
+    public GitCli.Result push(String url, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("push"));
         args.addAll(List.of(extra));
         args.add(url);
