@@ -20,8 +20,10 @@ import org.imageless.nix.NixException;
  * {@code metadata.json} of a FloxHub generations branch, version 2 (flox/flox
  * {@code cli/flox-rust-sdk/src/models/environment/generations.rs}, {@code AllGenerationsMetadata}):
  * {@code {"version":2,"history":[...],"total_generations":N}}, written by Flox with
- * {@code serde_json::to_string} (compact, no final newline). Every history entry is
- * {@code deny_unknown_fields} in Flox, and so here.
+ * {@code serde_json::to_string} (compact, no final newline). An entry's change is flattened into it
+ * ({@code "kind"} plus its payload key), and {@code command} and {@code previous_generation} are left out
+ * when absent ({@code skip_serializing_none}). Flox keeps keys it does not know; the hub, which validates
+ * every push, refuses them, naming the key.
  *
  * <p>Consistency (what Flox's {@code add_generation}/{@code switch_generation} maintain and the hub
  * checks on push): generations are created in order 1, 2, 3, ...; {@code total_generations} is the
@@ -32,7 +34,7 @@ public record GenerationsMetadata(List<HistoryEntry> history, int totalGeneratio
 
     public static final String FILE_NAME = "metadata.json";
     private static final Set<String> TOP = Set.of("version", "history", "total_generations");
-    private static final Set<String> ENTRY = Set.of("info", "author", "hostname", "timestamp",
+    private static final Set<String> ENTRY_FIELDS = Set.of("kind", "author", "hostname", "command", "timestamp",
             "current_generation", "previous_generation");
 
     public GenerationsMetadata {
@@ -203,21 +205,22 @@ public record GenerationsMetadata(List<HistoryEntry> history, int totalGeneratio
         ArrayNode history = root.putArray("history");
         for (HistoryEntry e : this.history) {
             ObjectNode entry = history.addObject();
-            ObjectNode info = entry.putObject("info");
-            info.put("kind", e.change().kind().json());
+            entry.put("kind", e.change().kind().json());
             if (e.change().targets() != null) {
-                ArrayNode targets = info.putArray("targets");
+                ArrayNode targets = entry.putArray("targets");
                 e.change().targets().forEach(targets::add);
             } else if (e.change().text() != null) {
-                info.put(e.change().kind().payloadKey(), e.change().text());
+                entry.put(e.change().kind().payloadKey(), e.change().text());
             }
             entry.put("author", e.author());
             entry.put("hostname", e.hostname());
+            if (e.command() != null) {
+                ArrayNode command = entry.putArray("command");
+                e.command().forEach(command::add);
+            }
             entry.put("timestamp", e.timestamp());
             entry.put("current_generation", Integer.toString(e.currentGeneration()));
-            if (e.previousGeneration() == null) {
-                entry.putNull("previous_generation");
-            } else {
+            if (e.previousGeneration() != null) {
                 entry.put("previous_generation", Integer.toString(e.previousGeneration()));
             }
         }
@@ -231,48 +234,53 @@ public record GenerationsMetadata(List<HistoryEntry> history, int totalGeneratio
             if (!(node instanceof ObjectNode e)) {
                 throw error(path, "expected an object");
             }
-            keys(e, path, ENTRY);
-            JsonNode infoNode = required(e, path, "info");
-            List<String> infoPath = child(path, "info");
-            if (!(infoNode instanceof ObjectNode info)) {
-                throw error(infoPath, "expected an object with 'kind'");
-            }
-            String kindText = text(info, infoPath, "kind");
+            String kindText = text(e, path, "kind");
             HistoryEntry.Kind kind = HistoryEntry.Kind.fromJson(kindText);
             if (kind == null) {
-                throw error(child(infoPath, "kind"), "unknown kind '" + kindText + "'");
+                throw error(child(path, "kind"), "unknown kind '" + kindText + "'");
             }
-            keys(info, infoPath, kind.payloadKey() == null ? Set.of("kind") : Set.of("kind", kind.payloadKey()));
+            Set<String> allowed = new java.util.HashSet<>(ENTRY_FIELDS);
+            if (kind.payloadKey() != null) {
+                allowed.add(kind.payloadKey());
+            }
+            keys(e, path, allowed);
             List<String> targets = null;
             String text = null;
             if ("targets".equals(kind.payloadKey())) {
-                JsonNode t = required(info, infoPath, "targets");
-                if (!t.isArray()) {
-                    throw error(child(infoPath, "targets"), "expected a list of strings");
-                }
-                targets = new ArrayList<>();
-                for (JsonNode item : t) {
-                    if (!item.isTextual()) {
-                        throw error(child(infoPath, "targets"), "expected a list of strings");
-                    }
-                    targets.add(item.asText());
-                }
+                targets = strings(required(e, path, "targets"), child(path, "targets"));
             } else if (kind.payloadKey() != null) {
-                text = text(info, infoPath, kind.payloadKey());
+                text = text(e, path, kind.payloadKey());
             }
+            JsonNode commandNode = e.get("command");
+            List<String> command = commandNode == null || commandNode.isNull() ? null
+                    : strings(commandNode, child(path, "command"));
             JsonNode timestamp = required(e, path, "timestamp");
             if (!timestamp.isIntegralNumber()) {
                 throw error(child(path, "timestamp"), "expected Unix seconds");
             }
             int current = generation(required(e, path, "current_generation"), child(path, "current_generation"));
-            JsonNode prev = required(e, path, "previous_generation");
-            Integer previous = prev.isNull() ? null : generation(prev, child(path, "previous_generation"));
+            JsonNode prev = e.get("previous_generation");
+            Integer previous = prev == null || prev.isNull() ? null : generation(prev, child(path, "previous_generation"));
             try {
                 return new HistoryEntry(new HistoryEntry.Change(kind, targets, text), text(e, path, "author"),
-                        text(e, path, "hostname"), timestamp.asLong(), current, previous);
+                        text(e, path, "hostname"), command, timestamp.asLong(), current, previous);
             } catch (NixException ex) {
                 throw error(path, ex.getMessage());
             }
+        }
+
+        List<String> strings(JsonNode node, List<String> path) {
+            if (!node.isArray()) {
+                throw error(path, "expected a list of strings");
+            }
+            List<String> result = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isTextual()) {
+                    throw error(path, "expected a list of strings");
+                }
+                result.add(item.asText());
+            }
+            return result;
         }
 
         int generation(JsonNode node, List<String> path) {

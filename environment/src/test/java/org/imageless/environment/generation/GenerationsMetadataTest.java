@@ -79,7 +79,7 @@ class GenerationsMetadataTest {
     @Test
     void rejectsUnknownKeysAndKindsAsFloxDoes() {
         assertThatThrownBy(() -> GenerationsMetadata.parse(GOLDEN.replace("\"kind\":\"edit\"", "\"kind\":\"edit\",\"x\":1"), "metadata.json"))
-                .isInstanceOfSatisfying(EnvironmentFormatException.class, e -> assertThat(e.key()).isEqualTo("history[1].info.x"));
+                .isInstanceOfSatisfying(EnvironmentFormatException.class, e -> assertThat(e.key()).isEqualTo("history[1].x"));
         assertThatThrownBy(() -> GenerationsMetadata.parse(GOLDEN.replace("\"kind\":\"edit\"", "\"kind\":\"fromthefuture\""), "metadata.json"))
                 .hasMessageContaining("unknown kind 'fromthefuture'");
         assertThatThrownBy(() -> GenerationsMetadata.parse(GOLDEN.replace("\"version\":2", "\"version\":1"), "metadata.json"))

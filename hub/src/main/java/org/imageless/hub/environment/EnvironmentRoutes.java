@@ -174,8 +174,8 @@ public final class EnvironmentRoutes implements Routes {
             }
             g.put("author", created.author());
             g.put("hostname", created.hostname());
-            putNullable(g, "command", command(created));
-            g.put("description", description(created));
+            putNullable(g, "command", created.commandLine());
+            g.put("description", created.summary());
         }
         json(ctx, 200, body);
     }
@@ -222,7 +222,7 @@ public final class EnvironmentRoutes implements Routes {
         ObjectNode c = body.putObject("created");
         c.put("author", created.author());
         c.put("hostname", created.hostname());
-        putNullable(c, "command", command(created));
+        putNullable(c, "command", created.commandLine());
         c.put("timestamp", created.timestamp());
         json(ctx, 200, body);
     }
@@ -333,43 +333,6 @@ public final class EnvironmentRoutes implements Routes {
         ArrayNode s = p.putArray("systems");
         systems.forEach(s::add);
         return p;
-    }
-
-    /**
-     * The Flox command that made a change, derived from its history entry; null for changes the hub
-     * made itself (a switch through this API, hostname {@value Environments#HUB_HOSTNAME}) and for
-     * kinds no single command makes.
-     */
-    static String command(HistoryEntry e) {
-        List<String> t = e.change().targets();
-        String targets = t == null || t.isEmpty() ? "" : " " + String.join(" ", t);
-        return switch (e.change().kind()) {
-            case INSTALL -> "flox install" + targets;
-            case UNINSTALL -> "flox uninstall" + targets;
-            case UPGRADE -> "flox upgrade" + targets;
-            case INCLUDE_UPGRADE -> "flox include upgrade" + targets;
-            case EDIT -> "flox edit";
-            case IMPORT -> "flox push";
-            case SWITCH_GENERATION -> Environments.HUB_HOSTNAME.equals(e.hostname()) ? null
-                    : "flox generations switch " + e.currentGeneration();
-            case MIGRATE_V1, OTHER -> null;
-        };
-    }
-
-    /** A one-line description of a change, for people. */
-    static String description(HistoryEntry e) {
-        List<String> t = e.change().targets();
-        String targets = t == null || t.isEmpty() ? "" : String.join(", ", t);
-        return switch (e.change().kind()) {
-            case INSTALL -> "installed " + targets;
-            case UNINSTALL -> "uninstalled " + targets;
-            case UPGRADE -> targets.isEmpty() ? "upgraded all packages" : "upgraded " + targets;
-            case INCLUDE_UPGRADE -> targets.isEmpty() ? "upgraded included environments" : "upgraded included " + targets;
-            case EDIT -> "edited the manifest";
-            case IMPORT -> "created the environment";
-            case SWITCH_GENERATION -> "switched to generation " + e.currentGeneration();
-            case MIGRATE_V1, OTHER -> e.change().text();
-        };
     }
 
     private static void putNullable(ObjectNode o, String key, String value) {

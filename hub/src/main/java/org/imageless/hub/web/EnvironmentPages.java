@@ -224,18 +224,9 @@ final class EnvironmentPages {
                 <th>Change</th><th>Last live</th><th>Running</th></tr></thead><tbody>%s</tbody></table>""", rows);
     }
 
-    /** What a history entry did, as the command that does it. */
+    /** What a history entry did: the command that did it when one was recorded, else Flox's summary. */
     static String change(HistoryEntry e) {
-        HistoryEntry.Change c = e.change();
-        return switch (c.kind()) {
-            case INSTALL, UNINSTALL, UPGRADE -> "flox " + c.kind().json() + " " + String.join(" ", c.targets());
-            case INCLUDE_UPGRADE -> "flox include upgrade " + String.join(" ", c.targets());
-            case EDIT -> "flox edit";
-            case IMPORT -> "flox push (import)";
-            case MIGRATE_V1 -> "migrate from v1: " + c.text();
-            case SWITCH_GENERATION -> "switch to generation " + e.currentGeneration();
-            case OTHER -> c.text();
-        };
+        return e.commandLine() != null ? e.commandLine() : e.summary();
     }
 
     private static Html history(GenerationsMetadata metadata, BranchSnapshot head) {
@@ -255,10 +246,11 @@ final class EnvironmentPages {
             }
             items.add(Html.of("""
                     <article class="entry" id="history-%s"><h3>%s</h3>
-                    <p><span class="author">%s</span> on <span class="hostname">%s</span> ran <code class="command">%s</code>
+                    <p><span class="author">%s</span> on <span class="hostname">%s</span> %s
                     at <span class="time">%s</span>: generation %s live (before: %s)</p>%s</article>""",
                     i, e.createsGeneration() ? "Generation " + e.currentGeneration() : "Switch to generation " + e.currentGeneration(),
-                    e.author(), e.hostname(), change(e), Layout.time(Instant.ofEpochSecond(e.timestamp())),
+                    e.author(), e.hostname(), e.commandLine() != null ? Html.of("ran <code class=\"command\">%s</code>", e.commandLine())
+                            : Html.of("(<span class=\"summary\">%s</span>)", e.summary()), Layout.time(Instant.ofEpochSecond(e.timestamp())),
                     e.currentGeneration(), e.previousGeneration() == null ? "none" : e.previousGeneration(), detail));
         }
         return Html.of("<div id=\"history\">%s</div>", Html.join(items, h -> h));

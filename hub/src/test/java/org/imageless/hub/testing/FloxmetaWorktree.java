@@ -58,7 +58,7 @@ public final class FloxmetaWorktree {
         int n = metadata.totalGenerations() + 1;
         Integer previous = metadata.liveGeneration().isPresent() ? metadata.liveGeneration().getAsInt() : null;
         metadata = metadata.append(new HistoryEntry(HistoryEntry.Change.install(List.of("gh")), "alice", "laptop",
-                1_700_000_000L + n, n, previous));
+                List.of("flox", "install", "gh"), 1_700_000_000L + n, n, previous));
         write(Generation.manifestPath(n), manifest);
         if (lock != null) {
             write(Generation.lockPath(n), lock);

@@ -180,12 +180,14 @@ public final class RunningHub implements AutoCloseable {
             Integer previous = metadata.liveGeneration().isPresent() ? metadata.liveGeneration().getAsInt() : null;
             List<String> ids = List.copyOf(manifest.install().keySet());
             HistoryEntry.Change change = ids.isEmpty() ? HistoryEntry.Change.edit() : HistoryEntry.Change.install(ids);
+            List<String> command = new java.util.ArrayList<>(List.of("flox", ids.isEmpty() ? "edit" : "install"));
+            command.addAll(ids);
             Map<String, String> files = new java.util.LinkedHashMap<>();
             files.put(Generation.manifestPath(n), manifestToml);
             if (lockJsonOrNull != null) {
                 files.put(Generation.lockPath(n), lockJsonOrNull);
             }
-            return new Change(metadata.append(new HistoryEntry(change, author, HOSTNAME, now(), n, previous)), files, n);
+            return new Change(metadata.append(new HistoryEntry(change, author, HOSTNAME, command, now(), n, previous)), files, n);
         });
     }
 

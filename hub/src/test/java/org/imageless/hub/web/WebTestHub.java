@@ -85,7 +85,12 @@ public final class WebTestHub implements AutoCloseable {
             GenerationsMetadata meta = metadata.getOrDefault(key, GenerationsMetadata.empty());
             int n = meta.totalGenerations() + 1;
             Integer previous = meta.liveGeneration().isPresent() ? meta.liveGeneration().getAsInt() : null;
-            meta = meta.append(new HistoryEntry(change, author, hostname, hub.clock().instant().getEpochSecond(), n, previous));
+            List<String> command = new java.util.ArrayList<>(List.of("flox", change.kind().json()));
+            if (change.targets() != null) {
+                command.addAll(change.targets());
+            }
+            meta = meta.append(new HistoryEntry(change, author, hostname, command, hub.clock().instant().getEpochSecond(), n,
+                    previous));
             Path dir = git.getRepository().getWorkTree().toPath();
             write(dir.resolve(Generation.manifestPath(n)), manifest);
             if (lock != null) {
