@@ -48,7 +48,7 @@ public final class Flox {
 
     /** Runs one command line; returns its exit code. Never calls {@link System#exit}. */
     public static int execute(Map<String, String> env, Path cwd, PrintStream out, PrintStream err, String... args) {
-        try (Session session = new Session(env, cwd, out, err, "flox " + String.join(" ", args))) {
+        try (Session session = new Session(env, cwd, out, err, argv(args))) {
             FloxCommand.bind(session);
             CommandLine cli = new CommandLine(new Flox());
             cli.setOut(new java.io.PrintWriter(out, true));
@@ -63,6 +63,13 @@ public final class Flox {
         } finally {
             FloxCommand.bind(null);
         }
+    }
+
+    private static java.util.List<String> argv(String... args) {
+        java.util.List<String> argv = new java.util.ArrayList<>();
+        argv.add("flox");
+        argv.addAll(java.util.List.of(args));
+        return argv;
     }
 
     static int report(PrintStream err, Exception e) {

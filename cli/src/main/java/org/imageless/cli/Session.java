@@ -21,17 +21,17 @@ public final class Session implements AutoCloseable {
     private final Path cwd;
     private final PrintStream out;
     private final PrintStream err;
-    private final String commandLine;
+    private final java.util.List<String> argv;
     private Config config;
     private HubClient hub;
     private String user;
 
-    public Session(Map<String, String> env, Path cwd, PrintStream out, PrintStream err, String commandLine) {
+    public Session(Map<String, String> env, Path cwd, PrintStream out, PrintStream err, java.util.List<String> argv) {
         this.env = Map.copyOf(env);
         this.cwd = cwd.toAbsolutePath().normalize();
         this.out = out;
         this.err = err;
-        this.commandLine = commandLine;
+        this.argv = java.util.List.copyOf(argv);
     }
 
     public Map<String, String> env() {
@@ -54,9 +54,13 @@ public final class Session implements AutoCloseable {
         return err;
     }
 
-    /** The command as typed ({@code flox install -r acme/web hello}): recorded with each generation. */
+    /** The command as typed, {@code flox} first ({@code [flox, install, -r, acme/web, hello]}): recorded in history entries. */
+    public java.util.List<String> argv() {
+        return argv;
+    }
+
     public String commandLine() {
-        return commandLine;
+        return String.join(" ", argv);
     }
 
     public Config config() {

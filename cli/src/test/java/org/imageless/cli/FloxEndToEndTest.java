@@ -111,7 +111,7 @@ class FloxEndToEndTest {
         assertThat(g2.path("generation").asInt()).isEqualTo(2);
         assertThat(g2.path("author").asText()).isEqualTo("bob");
         assertThat(g2.path("hostname").asText()).isNotBlank();
-        assertThat(g2.path("command").asText()).isEqualTo("flox install greet");
+        assertThat(g2.path("command").asText()).isEqualTo("flox install -r acme/web acme/greet");
         assertThat(g2.path("live").asBoolean()).isTrue();
 
         // alice changes her stale copy: the push is refused and says what to do
@@ -133,9 +133,10 @@ class FloxEndToEndTest {
         assertThat(hub.call("GET", "/api/v1/environments/acme/web", aliceToken, null, 200).path("live_generation").asInt())
                 .isEqualTo(2);
         assertThat(ok(alice.flox("generations", "list", "-r", "acme/web")).out())
-                .contains("1: created the environment, by alice").contains("2 (live): installed greet, by bob");
+                .contains("1: imported environment, by alice").contains("2 (live): installed package 'greet', by bob");
         assertThat(ok(alice.flox("generations", "history", "-r", "acme/web")).out())
-                .contains("switched to generation 1").contains("switched to generation 2");
+                .contains("changed current generation 2 -> 1 (flox generations switch 1 -r acme/web)")
+                .contains("changed current generation 1 -> 2 (flox generations rollback -r acme/web)");
 
         // activation runs the published binaries, with [vars] and the hook (stdout to stderr)
         FloxUser.Result run = ok(bob.flox("activate", "-r", "acme/web", "--", "sh", "-c", "hello; greet; echo $FLOX_ENV"));

@@ -30,17 +30,7 @@ public final class GenerationsCommands {
     }
 
     static String describe(HistoryEntry e) {
-        HistoryEntry.Change c = e.change();
-        return switch (c.kind()) {
-            case INSTALL -> "installed " + String.join(", ", c.targets());
-            case UNINSTALL -> "uninstalled " + String.join(", ", c.targets());
-            case UPGRADE -> "upgraded " + String.join(", ", c.targets());
-            case EDIT -> "edited the manifest";
-            case IMPORT -> "created the environment";
-            case SWITCH_GENERATION -> "switched to generation " + e.currentGeneration();
-            default -> c.kind().json() + (c.text() == null ? "" : ": " + c.text())
-                    + (c.targets() == null ? "" : " " + String.join(", ", c.targets()));
-        };
+        return e.summary();
     }
 
     @Command(name = "list", description = "List the generations of an environment.")
@@ -70,9 +60,9 @@ public final class GenerationsCommands {
         protected void run() {
             Environment env = envOptions.select(session());
             for (HistoryEntry e : metadata(env).history()) {
-                session().out().printf("%s  %s@%s  generation %d%s: %s%n", TIME.format(Instant.ofEpochSecond(e.timestamp())),
-                        e.author(), e.hostname(), e.currentGeneration(),
-                        e.previousGeneration() == null ? "" : " (was " + e.previousGeneration() + ")", describe(e));
+                session().out().printf("%s  %s@%s  generation %d: %s%s%n", TIME.format(Instant.ofEpochSecond(e.timestamp())),
+                        e.author(), e.hostname(), e.currentGeneration(), describe(e),
+                        e.commandLine() == null ? "" : " (" + e.commandLine() + ")");
             }
         }
     }

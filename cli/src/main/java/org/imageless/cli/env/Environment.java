@@ -179,7 +179,7 @@ public final class Environment {
             GenerationsMetadata md = base == null ? GenerationsMetadata.empty() : base.metadata();
             int n = md.totalGenerations() + 1;
             Integer previous = md.liveGeneration().isPresent() ? md.liveGeneration().getAsInt() : null;
-            HistoryEntry entry = new HistoryEntry(change, session.author(), session.hostname(),
+            HistoryEntry entry = new HistoryEntry(change, session.author(), session.hostname(), session.argv(),
                     Instant.now().getEpochSecond(), n, previous);
             Map<String, String> files = lock == null
                     ? Map.of(Generation.manifestPath(n), manifest)
@@ -246,7 +246,7 @@ public final class Environment {
             throw NixException.invalid("generation %d of %s is already live", n, description());
         }
         HistoryEntry entry = new HistoryEntry(HistoryEntry.Change.switchGeneration(), session.author(),
-                session.hostname(), Instant.now().getEpochSecond(), n, current);
+                session.hostname(), session.argv(), Instant.now().getEpochSecond(), n, current);
         meta().commit(name, s.commit(), s.metadata().append(entry), Map.of(), session.commandLine(), entry.author(),
                 entry.hostname());
         if (form == Form.MANAGED) {
