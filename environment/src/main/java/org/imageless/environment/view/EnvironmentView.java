@@ -169,18 +169,49 @@ public final class EnvironmentView {
         Files.createSymbolicLink(out, Path.of(first.link()));
     }
 
-    /** Follows symlinks on the host, mapping {@code /nix/store/...} targets into {@code storeDir}. */
-    static Path resolve(Path p, Path storeDir) throws IOException {
-        Path current = p;
-        for (int i = 0; i < MAX_SYMLINKS && Files.isSymbolicLink(current); i++) {
-            Path target = Files.readSymbolicLink(current);
-            String t = target.toString();
-            if (t.startsWith(StorePath.STORE_DIR + "/")) {
-                current = storeDir.resolve(t.substring(StorePath.STORE_DIR.length() + 1));
-            } else if (target.isAbsolute()) {
-                return target;
-            } else {
-                current = current.getParent().resolve(target).normalize();
+    /**
+     * Resolves every symlink in a host path, as the kernel would inside a container that sees the
+     * node store at {@code /nix/store}: link targets under {@code /nix/store/} are mapped into
+     * {@code storeDir}. The result may not exist.
+     */
+    public static Path resolve(Path p, Path storeDir) throws IOException {
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>();
+        for (Path c : p.toAbsolutePath()) {
+            todo.addLast(c.toString());
+        }
+        Path current = Path.of("/");
+        int links = 0;
+        while (!todo.isEmpty()) {
+            String c = todo.pollFirst();
+            if (c.equals(".") || c.isEmpty()) {
+                continue;
+            }
+            if (c.equals("..")) {
+                current = current.getParent() == null ? current : current.getParent();
+                continue;
+            }
+            Path next = current.resolve(c);
+            if (!Files.isSymbolicLink(next)) {
+                current = next;
+                continue;
+            }
+            if (++links > MAX_SYMLINKS) {
+                throw new IOException("too many levels of symbolic links at " + next);
+            }
+            String target = Files.readSymbolicLink(next).toString();
+            if (target.startsWith(StorePath.STORE_DIR + "/")) {
+                target = storeDir.resolve(target.substring(StorePath.STORE_DIR.length() + 1)).toString();
+            }
+            Path t = Path.of(target);
+            List<String> parts = new ArrayList<>();
+            for (Path tc : t) {
+                parts.add(tc.toString());
+            }
+            for (int i = parts.size() - 1; i >= 0; i--) {
+                todo.addFirst(parts.get(i));
+            }
+            if (t.isAbsolute()) {
+                current = Path.of("/");
             }
         }
         return current;

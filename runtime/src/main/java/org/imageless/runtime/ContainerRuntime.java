@@ -1,0 +1,45 @@
+package org.imageless.runtime;
+
+import java.nio.file.Path;
+import org.imageless.runtime.config.NodeConfig;
+
+/**
+ * The Java half of {@code flox-container-runtime}; the launcher script calls it for runc's
+ * {@code create}/{@code run} and {@code exec} and then runs the real runc with the original
+ * arguments. Usage (the launcher's, not a user's):
+ * <pre>
+ *   create LOG BUNDLE ID          edit BUNDLE/config.json
+ *   exec LOG ID PROCESS-FILE      edit the exec process file
+ * </pre>
+ * LOG is runc's {@code --log} file ({@code -} for none). Nothing is written to stdout or stderr
+ * (they belong to the container): a failure is one JSON error line in LOG and exit status 1.
+ */
+public final class ContainerRuntime {
+
+    private ContainerRuntime() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        RuntimeLog log = new RuntimeLog(args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : null);
+        try {
+            switch (args.length == 4 ? args[0] : "") {
+                case "create" -> new Create(NodeConfig.load(), log).run(Path.of(args[2]), args[3]);
+                case "exec" -> Exec.run(NodeConfig.load(), args[2], Path.of(args[3]));
+                default -> {
+                    log.error("flox-container-runtime: internal usage error: expected 'create LOG BUNDLE ID' or "
+                            + "'exec LOG ID PROCESS-FILE', got " + args.length + " arguments");
+                    return 2;
+                }
+            }
+            return 0;
+        } catch (Exception | StackOverflowError e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            log.error("flox: " + message);
+            return 1;
+        }
+    }
+}
