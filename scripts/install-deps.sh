@@ -3,7 +3,7 @@
 # Run by 'make test', 'make demo' and 'make bench'; safe to run again.
 set -eu
 
-PACKAGES="nix-bin busybox-static xz-utils zstd bzip2 curl postgresql"
+PACKAGES="nix-bin busybox-static xz-utils zstd bzip2 curl postgresql runc"
 
 missing=""
 for p in $PACKAGES; do

@@ -24,6 +24,14 @@ public final class ContainerRuntime {
     }
 
     static int run(String[] args) {
+        if (args.length == 1 && args[0].equals("aot-training")) {
+            try {
+                AotTraining.run();
+                return 0;
+            } catch (Exception e) {
+                return 1;
+            }
+        }
         RuntimeLog log = new RuntimeLog(args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : null);
         try {
             switch (args.length == 4 ? args[0] : "") {
