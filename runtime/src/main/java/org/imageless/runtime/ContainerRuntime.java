@@ -20,10 +20,10 @@ public final class ContainerRuntime {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(run(args, System.getenv()));
     }
 
-    static int run(String[] args) {
+    static int run(String[] args, java.util.Map<String, String> env) {
         if (args.length == 1 && args[0].equals("aot-training")) {
             try {
                 AotTraining.run();
@@ -35,8 +35,8 @@ public final class ContainerRuntime {
         RuntimeLog log = new RuntimeLog(args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : null);
         try {
             switch (args.length == 4 ? args[0] : "") {
-                case "create" -> new Create(NodeConfig.load(), log).run(Path.of(args[2]), args[3]);
-                case "exec" -> Exec.run(NodeConfig.load(), args[2], Path.of(args[3]));
+                case "create" -> new Create(NodeConfig.load(NodeConfig.file(env)), log).run(Path.of(args[2]), args[3]);
+                case "exec" -> Exec.run(NodeConfig.load(NodeConfig.file(env)), args[2], Path.of(args[3]));
                 default -> {
                     log.error("flox-container-runtime: internal usage error: expected 'create LOG BUNDLE ID' or "
                             + "'exec LOG ID PROCESS-FILE', got " + args.length + " arguments");
