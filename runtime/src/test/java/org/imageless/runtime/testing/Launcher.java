@@ -41,7 +41,16 @@ public final class Launcher {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    public record Run(int exitCode, String stdout, String stderr, long millis) {}
+    /** A finished launcher call; {@code out}/{@code err} keep receiving what a container started by it writes. */
+    public record Run(int exitCode, String stdout, String stderr, long millis, Path out, Path err) {
+        public String outNow() throws IOException {
+            return Files.readString(out, StandardCharsets.UTF_8);
+        }
+
+        public String errNow() throws IOException {
+            return Files.readString(err, StandardCharsets.UTF_8);
+        }
+    }
 
     /** Runs the launcher with {@code args}; the container's output (stdout, stderr) goes to files. */
     public Run run(Path outDir, String... args) throws IOException, InterruptedException {
@@ -61,6 +70,6 @@ public final class Launcher {
             throw new AssertionError("flox-container-runtime " + List.of(args) + " did not finish in 60 s");
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8), millis);
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8), millis, out, err);
     }
 }
