@@ -75,6 +75,8 @@ public final class Create {
                          Set<StorePath> fetched) {}
 
     public Result run(Path bundle, String id) throws IOException {
+        long t0 = System.nanoTime();
+        StringBuilder timings = new StringBuilder();
         Spec spec = Spec.load(bundle);
         ContainerRole role = ContainerRole.forCreate(spec.annotations());
         if (role instanceof ContainerRole.PassThrough p) {
@@ -95,6 +97,7 @@ public final class Create {
         Thread report = null;
         try (GcRoots.Held held = roots.shared()) {
             resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
+            lap(timings, "resolve", t0);
             resolved.offlineNote().ifPresent(log::warning);
             if (!pod.disableMetrics() && resolved.offlineNote().isEmpty()) {
                 String event = event(spec, resolved, activate.containerName(), pod);
@@ -118,7 +121,9 @@ public final class Create {
             SortedSet<StorePath> toInstall = new TreeSet<>(lock.storePathsToInstall(system));
             roots.write(id, toInstall);
             realised = realise(store, toInstall, token, resolved);
-            view = EnvironmentView.build(store, lock, system);
+            lap(timings, "realise", t0);
+            view = view(store, lock, system);
+            lap(timings, "view", t0);
             closure = store.closure(List.of(view));
             roots.write(id, closure);
         }
@@ -142,6 +147,7 @@ public final class Create {
                     + ": " + e.getMessage(), e);
         }
         spec.write(bundle.resolve("config.json"));
+        lap(timings, "edits", t0);
         if (!pod.skipContainersExec().contains(activate.containerName())) {
             activation.write(config.containerDir(id));
         }
@@ -155,7 +161,45 @@ public final class Create {
                 Thread.currentThread().interrupt();
             }
         }
+        if (System.getenv("FLOX_RUNTIME_TIMINGS") != null) {
+            log.info("create " + id + " timings (ms since the JVM entered main):" + timings);
+        }
         return new Result(Optional.empty(), resolved.shown(), view, closure, realised.fetched());
+    }
+
+    private static void lap(StringBuilder timings, String what, long t0) {
+        timings.append(' ').append(what).append('=').append((System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * The view of {@code lock}: built once per node and set of inputs, then found again through
+     * {@code state_dir/views/<key>} (the key is a hash of the installed outputs and priorities, the
+     * view's only inputs) as long as the path is valid in the store.
+     */
+    private StorePath view(NodeStore store, Lockfile lock, String system) throws IOException {
+        StringBuilder key = new StringBuilder(EnvironmentView.NAME).append('\n');
+        for (EnvironmentView.Input in : EnvironmentView.inputs(lock, system)) {
+            key.append(in.installId()).append(' ').append(in.path()).append(' ').append(in.priority()).append('\n');
+        }
+        String hash = org.imageless.nix.hash.Hash.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toBase32().replace("sha256:", "");
+        Path record = config.stateDir().resolve("views").resolve(hash);
+        if (Files.isRegularFile(record)) {
+            try {
+                StorePath known = StorePath.parse(Files.readString(record).strip());
+                if (store.isValid(known)) {
+                    return known;
+                }
+            } catch (RuntimeException stale) {
+                // rebuilt below
+            }
+        }
+        StorePath view = EnvironmentView.build(store, lock, system);
+        Files.createDirectories(record.getParent());
+        Path tmp = record.resolveSibling("." + hash + "." + ProcessHandle.current().pid());
+        Files.writeString(tmp, view + "\n");
+        Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return view;
     }
 
     /** The edits of the process, the same for the main process (create) and exec processes. */
