@@ -86,46 +86,22 @@ public final class Create {
         PodAnnotations pod = activate.annotations();
         EnvironmentRef ref = pod.environment().orElseThrow();
         Optional<String> token = token(spec);
-        HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
-        GcRoots roots = new GcRoots(config.stateDir());
-        NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
-
-        Resolver.Resolved resolved;
-        StorePath view;
-        Set<StorePath> closure;
-        NodeStore.RealiseResult realised;
+        Prepared prepared = prepare(ref, token, id, null, timings, t0);
+        Resolver.Resolved resolved = prepared.resolved();
+        StorePath view = prepared.view();
+        Set<StorePath> closure = prepared.closure();
+        NodeStore store = prepared.store();
         Thread report = null;
-        try (GcRoots.Held held = roots.shared()) {
-            resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
-            lap(timings, "resolve", t0);
-            resolved.offlineNote().ifPresent(log::warning);
-            if (!pod.disableMetrics() && resolved.offlineNote().isEmpty()) {
-                String event = event(spec, resolved, activate.containerName(), pod);
-                report = Thread.ofVirtual().start(() -> {
-                    try {
-                        hub.report(event);
-                    } catch (RuntimeException ignored) {
-                        // reports are best effort and never delay or fail a start
-                    }
-                });
-            }
-            Lockfile lock = resolved.lock();
-            String system = config.system();
-            if (lock.packages(system).isEmpty() && !lock.packages().isEmpty()) {
-                Set<String> systems = new TreeSet<>();
-                lock.packages().forEach(p -> systems.add(p.system()));
-                throw NixException.invalid("environment %s has no packages for this node's system %s (it has packages for %s): "
-                                + "add \"%s\" to options.systems in its manifest, lock it again and push, or run the pod on a %s node",
-                        resolved.shown(), system, String.join(", ", systems), system, String.join(" or ", systems));
-            }
-            SortedSet<StorePath> toInstall = new TreeSet<>(lock.storePathsToInstall(system));
-            roots.write(id, toInstall);
-            realised = realise(store, toInstall, token, resolved);
-            lap(timings, "realise", t0);
-            view = view(store, lock, system);
-            lap(timings, "view", t0);
-            closure = store.closure(List.of(view));
-            roots.write(id, closure);
+        if (!pod.disableMetrics() && resolved.offlineNote().isEmpty()) {
+            HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
+            String event = event(spec, resolved, activate.containerName(), pod);
+            report = Thread.ofVirtual().start(() -> {
+                try {
+                    hub.report(event);
+                } catch (RuntimeException ignored) {
+                    // reports are best effort and never delay or fail a start
+                }
+            });
         }
 
         Activation activation = activation(spec, bundle, store, resolved, view, pod);
@@ -164,7 +140,57 @@ public final class Create {
         if (System.getenv("FLOX_RUNTIME_TIMINGS") != null) {
             log.info("create " + id + " timings (ms since the JVM entered main):" + timings);
         }
-        return new Result(Optional.empty(), resolved.shown(), view, closure, realised.fetched());
+        return new Result(Optional.empty(), resolved.shown(), view, closure, prepared.fetched());
+    }
+
+    /** An environment ready on this node: resolved, its closure realised, its view built. */
+    public record Prepared(Resolver.Resolved resolved, NodeStore store, StorePath view, Set<StorePath> closure,
+                           Set<StorePath> fetched) {}
+
+    /**
+     * Resolves {@code ref}, realises its installed outputs' closure into the node store and builds
+     * its view. With a {@code containerId}, what it uses is recorded as that container's gc root
+     * before anything is fetched (under the shared gc lock, so a collection cannot remove it meanwhile).
+     */
+    public Prepared prepare(EnvironmentRef ref, Optional<String> token, String containerId,
+                            org.imageless.nix.cache.TransferListener listener) {
+        return prepare(ref, token, containerId, listener, new StringBuilder(), System.nanoTime());
+    }
+
+    private Prepared prepare(EnvironmentRef ref, Optional<String> token, String containerId,
+                             org.imageless.nix.cache.TransferListener listener, StringBuilder timings, long t0) {
+        HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
+        GcRoots roots = new GcRoots(config.stateDir());
+        NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
+        try (GcRoots.Held held = roots.shared()) {
+            Resolver.Resolved resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
+            lap(timings, "resolve", t0);
+            resolved.offlineNote().ifPresent(log::warning);
+            Lockfile lock = resolved.lock();
+            String system = config.system();
+            if (lock.packages(system).isEmpty() && !lock.packages().isEmpty()) {
+                Set<String> systems = new TreeSet<>();
+                lock.packages().forEach(p -> systems.add(p.system()));
+                throw NixException.invalid("environment %s has no packages for this node's system %s (it has packages for %s): "
+                                + "add \"%s\" to options.systems in its manifest, lock it again and push, or run the pod on a %s node",
+                        resolved.shown(), system, String.join(", ", systems), system, String.join(" or ", systems));
+            }
+            SortedSet<StorePath> toInstall = new TreeSet<>(lock.storePathsToInstall(system));
+            if (containerId != null) {
+                roots.write(containerId, toInstall);
+            }
+            NodeStore.RealiseResult realised = realise(store, toInstall, token, resolved, listener);
+            lap(timings, "realise", t0);
+            StorePath view = view(store, lock, system);
+            lap(timings, "view", t0);
+            Set<StorePath> closure = store.closure(List.of(view));
+            if (containerId != null) {
+                roots.write(containerId, closure);
+            }
+            return new Prepared(resolved, store, view, closure, realised.fetched());
+        } catch (IOException e) {
+            throw new NixException(NixException.Kind.IO, "preparing " + ref + ": " + e, e);
+        }
     }
 
     private static void lap(StringBuilder timings, String what, long t0) {
@@ -256,7 +282,7 @@ public final class Create {
     }
 
     private NodeStore.RealiseResult realise(NodeStore store, Set<StorePath> roots, Optional<String> token,
-                                            Resolver.Resolved resolved) {
+                                            Resolver.Resolved resolved, org.imageless.nix.cache.TransferListener listener) {
         boolean present = roots.stream().allMatch(store::isValid);
         if (present) {
             try {
@@ -271,6 +297,9 @@ public final class Create {
                 .retries(3, Duration.ofMillis(200), Duration.ofSeconds(2))
                 .timeouts(Duration.ofSeconds(10), Duration.ofMinutes(10));
         token.ifPresent(builder::token);
+        if (listener != null) {
+            builder.listener(listener);
+        }
         try (BinaryCacheClient cache = builder.build()) {
             return store.realise(cache, roots);
         } catch (NixException e) {

@@ -16,7 +16,7 @@ import java.time.temporal.ChronoUnit;
  * when a runc call fails and shows it as the container's error. Nothing goes to stdout or stderr:
  * they belong to the container.
  */
-public final class RuntimeLog {
+public class RuntimeLog {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
