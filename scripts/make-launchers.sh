@@ -14,7 +14,7 @@ for name in "$@"; do
     flox-node) module=node; main=org.imageless.node.FloxNode; training="aot-training"; gc="-XX:+UseSerialGC" ;;
     floxhub) module=hub; main=org.imageless.hub.FloxHub; training="aot-training"; gc="" ;;
     # the OCI runtime: a POSIX sh launcher (runtime/src/main/sh) that runs Java only for create and exec
-    flox-container-runtime) module=runtime; main=org.imageless.runtime.ContainerRuntime; training="aot-training"; gc="-XX:+UseSerialGC -XX:TieredStopAtLevel=1" ;;
+    flox-container-runtime) module=runtime; main=org.imageless.runtime.ContainerRuntime; training="aot-training"; gc="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData" ;;
     *) echo "make-launchers: unknown launcher $name" >&2; exit 1 ;;
   esac
   jvm_opts="$common_opts${gc:+ $gc}"

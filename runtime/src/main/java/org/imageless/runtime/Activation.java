@@ -25,12 +25,13 @@ import org.imageless.nix.NixException;
  *
  * @param environment {@code owner/name:generation}
  * @param variables   the variables set in the process, in order
+ * @param storeDir    the node store (where /nix/store paths are on the host)
  * @param rootfs      the container's root file system on the host (for command resolution)
  * @param bash        bash of the closure when a hook runs, else null
  * @param hook        {@code hook.on-activate}, or null
  * @param commands    the commands of each package (for the command-not-found message)
  */
-public record Activation(String environment, SequencedMap<String, String> variables, String rootfs, String bash,
+public record Activation(String environment, SequencedMap<String, String> variables, String storeDir, String rootfs, String bash,
                          String hook, Map<String, List<String>> commands) {
 
     public static final String FILE = "activation.json";
@@ -46,6 +47,7 @@ public record Activation(String environment, SequencedMap<String, String> variab
         o.put("environment", environment);
         ObjectNode vars = o.putObject("variables");
         variables.forEach(vars::put);
+        o.put("store_dir", storeDir);
         o.put("rootfs", rootfs);
         o.put("bash", bash);
         o.put("hook", hook);
@@ -62,7 +64,11 @@ public record Activation(String environment, SequencedMap<String, String> variab
     }
 
     public static Optional<Activation> read(Path containerDir) {
-        Path file = containerDir.resolve(FILE);
+        return readFile(containerDir.resolve(FILE));
+    }
+
+    /** Reads an activation record; empty if there is none. */
+    public static Optional<Activation> readFile(Path file) {
         JsonNode o;
         try {
             o = JSON.readTree(Files.readString(file));
@@ -79,7 +85,7 @@ public record Activation(String environment, SequencedMap<String, String> variab
             e.getValue().forEach(c -> l.add(c.asText()));
             commands.put(e.getKey(), l);
         });
-        return Optional.of(new Activation(o.path("environment").asText(), vars, o.path("rootfs").asText(),
+        return Optional.of(new Activation(o.path("environment").asText(), vars, o.path("store_dir").asText(), o.path("rootfs").asText(),
                 o.path("bash").isNull() ? null : o.path("bash").asText(null),
                 o.path("hook").isNull() ? null : o.path("hook").asText(null), commands));
     }

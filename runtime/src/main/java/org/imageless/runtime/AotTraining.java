@@ -1,27 +1,22 @@
 package org.imageless.runtime;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.URI;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import org.imageless.environment.EnvironmentRef;
-import org.imageless.environment.lock.Lockfile;
-import org.imageless.environment.view.EnvironmentView;
-import org.imageless.nix.NixException;
+import java.util.Base64;
 import org.imageless.nix.nar.NarUnpacker;
 import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
 import org.imageless.runtime.config.NodeConfig;
-import org.imageless.runtime.hub.HubClient;
-import org.imageless.runtime.spec.Spec;
 
 /**
- * The AOT cache's training run ({@code make build}): what a create does, offline, on a throw-away
- * store — config, annotations, lock, view, edits, JSON — so that the classes a real create needs
- * are in the cache.
+ * The AOT cache's training run ({@code make build}): a real create and exec, offline — a hub
+ * answering on loopback from this process, the package already in a throw-away node store — so
+ * that the classes and the code paths of a container start with a cached closure are in the cache.
  */
 final class AotTraining {
 
@@ -30,44 +25,54 @@ final class AotTraining {
 
     static void run() throws IOException {
         Path dir = Files.createTempDirectory("flox-runtime-aot-");
+        HttpServer hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         try {
-            NodeConfig config = NodeConfig.parse("hub_url = \"http://127.0.0.1:9\"\ntrusted_keys = [\"k:"
-                    + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"]\nstate_dir = \"" + dir
-                    + "\"\nstore_dir = \"" + dir.resolve("store") + "\"\n", "node.toml");
-            NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
+            String system = NodeConfig.currentSystem();
+            Path config = Files.writeString(dir.resolve("node.toml"), "hub_url = \"http://127.0.0.1:" + "PORT\"\n"
+                    + "trusted_keys = [\"k:" + Base64.getEncoder().encodeToString(new byte[32]) + "\"]\n"
+                    + "state_dir = \"" + dir + "\"\nstore_dir = \"" + dir.resolve("store") + "\"\n");
+            NodeStore store = NodeStore.open(dir.resolve("store"), dir.resolve("tmp"));
             Path pkg = Files.createDirectories(dir.resolve("src/hello/bin"));
             Files.writeString(pkg.resolve("hello"), "#!/bin/sh\n");
             pkg.resolve("hello").toFile().setExecutable(true);
+            Files.writeString(pkg.resolve("bash"), "#!/bin/sh\n");
+            pkg.resolve("bash").toFile().setExecutable(true);
             StorePath hello = store.add(pkg.getParent(), "hello", false);
-            String lockJson = "{\"lockfile-version\": 1, \"manifest\": {\"version\": 1, \"install\": {\"hello\": {\"store-path\": \""
+            String lock = "{\"lockfile-version\": 1, \"manifest\": {\"version\": 1, \"install\": {\"hello\": {\"store-path\": \""
                     + hello + "\"}}, \"vars\": {\"A\": \"b\"}, \"hook\": {\"on-activate\": \"true\"}}, \"packages\": [{\"install_id\": \"hello\", "
-                    + "\"store_path\": \"" + hello + "\", \"system\": \"" + config.system() + "\", \"priority\": 5}]}";
-            Lockfile lock = Lockfile.parse(lockJson, "manifest.lock");
-            StorePath view = EnvironmentView.build(store, lock, config.system());
-            Path bundle = Files.createDirectories(dir.resolve("bundle/rootfs")).getParent();
-            Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"hello\"],"
-                    + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
-                    + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\",\"io.kubernetes.cri.container-name\":\"c\","
-                    + "\"flox.dev/environment\":\"o/n:1\",\"flox.dev/activate-mode\":\"dev\"}}");
-            Spec spec = Spec.load(bundle);
-            org.imageless.runtime.annotation.ContainerRole.forCreate(spec.annotations());
-            Create.prepareMountPoints(dir.resolve("points"), store, store.closure(List.of(view)));
-            Activation a = new Activation("o/n:1", new java.util.LinkedHashMap<>(java.util.Map.of("PATH", view + "/bin")),
-                    bundle.resolve("rootfs").toString(), view + "/bin/bash", "true", java.util.Map.of("hello", List.of("hello")));
-            a.write(dir.resolve("containers/c"));
-            Activation.read(dir.resolve("containers/c")).orElseThrow();
-            for (var e : Create.processEdits(a, store.dir())) {
-                e.onSpec().apply(spec);
+                    + "\"store_path\": \"" + hello + "\", \"system\": \"" + system + "\", \"priority\": 5}]}";
+            byte[] generation = ("{\"owner\":\"o\",\"name\":\"n\",\"generation\":1,\"live\":true,\"manifest\":\"\",\"lock\":" + lock
+                    + ",\"created\":{\"author\":\"a\",\"hostname\":\"h\",\"command\":null,\"timestamp\":0}}").getBytes(StandardCharsets.UTF_8);
+            hub.createContext("/", x -> {
+                try (x) {
+                    x.getRequestBody().readAllBytes();
+                    boolean event = x.getRequestMethod().equals("PUT");
+                    byte[] body = event ? "{\"accepted\":1}".getBytes(StandardCharsets.UTF_8) : generation;
+                    x.sendResponseHeaders(event ? 202 : 200, body.length);
+                    x.getResponseBody().write(body);
+                }
+            });
+            hub.start();
+            Files.writeString(config, Files.readString(config).replace("PORT", String.valueOf(hub.getAddress().getPort())));
+            for (int i = 0; i < 3; i++) {
+                Path bundle = Files.createDirectories(dir.resolve("bundle" + i + "/rootfs")).getParent();
+                Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"hello\"],"
+                        + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
+                        + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\",\"io.kubernetes.cri.container-name\":\"c\","
+                        + "\"flox.dev/environment\":\"o/n\"" + (i == 1 ? ",\"flox.dev/nix-mutable\":\"true\"" : "") + "}}");
+                String log = dir.resolve("log.json").toString();
+                ContainerRuntime.run(new String[] {"create", log, bundle.toString(), "c" + i},
+                        java.util.Map.of("FLOX_NODE_CONFIG", config.toString()));
+                Path process = Files.writeString(dir.resolve("process.json"),
+                        "{\"args\":[\"hello\"],\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"}");
+                ContainerRuntime.run(new String[] {"exec", log, dir.resolve("containers/c" + i + "/activation.json").toString(),
+                        process.toString()}, java.util.Map.of());
             }
-            spec.write(bundle.resolve("config.json"));
-            new RuntimeLog(dir.resolve("log.json")).error("training");
-            try {
-                new HubClient(URI.create("http://127.0.0.1:9"), Optional.of("t"), Duration.ofMillis(200))
-                        .generation(EnvironmentRef.parse("o/n"));
-            } catch (NixException expected) {
-                // nothing listens there; the client's classes are loaded all the same
+            if (Files.exists(dir.resolve("log.json"))) {
+                throw new IllegalStateException("the training create failed: " + Files.readString(dir.resolve("log.json")));
             }
         } finally {
+            hub.stop(0);
             NarUnpacker.deleteTree(dir);
         }
     }

@@ -9,7 +9,8 @@ import org.imageless.runtime.config.NodeConfig;
  * arguments. Usage (the launcher's, not a user's):
  * <pre>
  *   create LOG BUNDLE ID          edit BUNDLE/config.json
- *   exec LOG ID PROCESS-FILE      edit the exec process file
+ *   exec LOG ACTIVATION PROCESS-FILE   edit the exec process file with the activation
+ *                                      recorded at create (state_dir/containers/ID/activation.json)
  * </pre>
  * LOG is runc's {@code --log} file ({@code -} for none). Nothing is written to stdout or stderr
  * (they belong to the container): a failure is one JSON error line in LOG and exit status 1.
@@ -29,6 +30,7 @@ public final class ContainerRuntime {
                 AotTraining.run();
                 return 0;
             } catch (Exception e) {
+                System.err.println("flox-container-runtime: AOT training failed: " + e);
                 return 1;
             }
         }
@@ -36,10 +38,10 @@ public final class ContainerRuntime {
         try {
             switch (args.length == 4 ? args[0] : "") {
                 case "create" -> new Create(NodeConfig.load(NodeConfig.file(env)), log).run(Path.of(args[2]), args[3]);
-                case "exec" -> Exec.run(NodeConfig.load(NodeConfig.file(env)), args[2], Path.of(args[3]));
+                case "exec" -> Exec.run(Path.of(args[2]), Path.of(args[3]));
                 default -> {
                     log.error("flox-container-runtime: internal usage error: expected 'create LOG BUNDLE ID' or "
-                            + "'exec LOG ID PROCESS-FILE', got " + args.length + " arguments");
+                            + "'exec LOG ACTIVATION PROCESS-FILE', got " + args.length + " arguments");
                     return 2;
                 }
             }

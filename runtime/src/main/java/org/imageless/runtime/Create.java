@@ -113,7 +113,7 @@ public final class Create {
             edits.add(new MountClosure(prepareMountPoints(config.containerDir(id).resolve("store"), store, closure),
                     store.dir(), new TreeSet<>(closure)));
         }
-        for (ProcessEdit e : processEdits(activation, store.dir())) {
+        for (ProcessEdit e : processEdits(activation)) {
             edits.add(e.onSpec());
         }
         try {
@@ -229,7 +229,8 @@ public final class Create {
     }
 
     /** The edits of the process, the same for the main process (create) and exec processes. */
-    static List<ProcessEdit> processEdits(Activation a, Path storeDir) {
+    static List<ProcessEdit> processEdits(Activation a) {
+        Path storeDir = Path.of(a.storeDir());
         List<ProcessEdit> edits = new ArrayList<>();
         edits.add(new SetEnvironment(a.variables()));
         edits.add(new ResolveCommand(storeDir, Path.of(a.rootfs()), a.environment(), a.commands()));
@@ -261,7 +262,7 @@ public final class Create {
         }
         Path rootfs = Path.of(spec.rootPath());
         rootfs = rootfs.isAbsolute() ? rootfs : bundle.toAbsolutePath().resolve(rootfs);
-        return new Activation(resolved.shown(), variables, rootfs.toString(), bash, plan.runsHook() ? hook : null,
+        return new Activation(resolved.shown(), variables, store.dir().toString(), rootfs.toString(), bash, plan.runsHook() ? hook : null,
                 commands(store, lock));
     }
 

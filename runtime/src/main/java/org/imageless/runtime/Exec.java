@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.imageless.runtime.config.NodeConfig;
 import org.imageless.runtime.edit.ProcessEdit;
 import org.imageless.runtime.spec.ProcessSpec;
 import org.imageless.runtime.spec.Spec;
@@ -19,15 +18,19 @@ public final class Exec {
     private Exec() {
     }
 
-    /** Returns true when the process file was edited. */
-    public static boolean run(NodeConfig config, String id, Path processFile) throws IOException {
-        Optional<Activation> activation = Activation.read(config.containerDir(id));
+    /**
+     * Applies the activation recorded in {@code activationFile} ({@code state_dir/containers/<id>/activation.json})
+     * to {@code processFile}; returns true when it was edited. Reads nothing else (no node.toml), so
+     * an exec costs one small JVM run.
+     */
+    public static boolean run(Path activationFile, Path processFile) throws IOException {
+        Optional<Activation> activation = Activation.readFile(activationFile);
         if (activation.isEmpty()) {
             return false;
         }
         ProcessSpec process = Spec.parseProcess(Files.readString(processFile));
         try {
-            for (ProcessEdit e : Create.processEdits(activation.get(), config.storeDir())) {
+            for (ProcessEdit e : Create.processEdits(activation.get())) {
                 e.apply(process);
             }
         } catch (RuntimeException e) {

@@ -323,7 +323,7 @@ class CreateTest {
         Path process = Files.writeString(tmp.resolve("process.json"),
                 "{\"args\":[\"printenv\",\"FLOX_ENV\"],\"env\":[\"PATH=/usr/bin:/bin\",\"HOSTNAME=x\"],\"cwd\":\"/\",\"terminal\":false}");
 
-        assertThat(Exec.run(config, "c1", process)).isTrue();
+        assertThat(Exec.run(config.containerDir("c1").resolve("activation.json"), process)).isTrue();
 
         JsonNode p = JSON.readTree(Files.readString(process));
         Map<String, String> env = new HashMap<>();
@@ -337,7 +337,7 @@ class CreateTest {
                 "flox.dev/skip-containers-exec", "noexec"));
         create(skip, "c2");
         Path other = Files.writeString(tmp.resolve("p2.json"), "{\"args\":[\"ls\"],\"env\":[],\"cwd\":\"/\"}");
-        assertThat(Exec.run(config, "c2", other)).isFalse();
+        assertThat(Exec.run(config.containerDir("c2").resolve("activation.json"), other)).isFalse();
         assertThat(Files.readString(other)).isEqualTo("{\"args\":[\"ls\"],\"env\":[],\"cwd\":\"/\"}");
         assertThat(env(spec(skip)).get("PATH")).contains("/nix/store/");
     }

@@ -117,7 +117,7 @@ class LauncherTest {
         Files.writeString(state.resolve("containers/cid/activation.json"), "{}");
         Launcher.Run r = launcher.run(tmp, "--log", "/l.json", "exec", "--pid-file", "/x", "-p", "/p.json", "cid");
         assertThat(r.exitCode()).isZero();
-        assertThat(javaCall()).containsExactly("exec", "/l.json", "cid", "/p.json");
+        assertThat(javaCall()).containsExactly("exec", "/l.json", state.resolve("containers/cid/activation.json").toString(), "/p.json");
         assertThat(runcCalls()).endsWith("--log", "/l.json", "exec", "--pid-file", "/x", "-p", "/p.json", "cid", "--");
     }
 
