@@ -50,22 +50,72 @@ public final class GcRoots {
         return lock(false);
     }
 
+    /**
+     * File locks belong to the process, so threads of one JVM share them: a read-write lock per
+     * lock file orders the JVM's threads, and the shared file lock is taken by the first reader
+     * and released by the last.
+     */
+    private static final class JvmLock {
+        final java.util.concurrent.locks.ReentrantReadWriteLock threads = new java.util.concurrent.locks.ReentrantReadWriteLock();
+        int readers;
+        FileChannel channel;
+        FileLock lock;
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Path, JvmLock> JVM_LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private Held lock(boolean shared) {
+        Path file = stateDir.resolve("gc.lock").toAbsolutePath().normalize();
+        JvmLock jvm = JVM_LOCKS.computeIfAbsent(file, f -> new JvmLock());
+        var threadLock = shared ? jvm.threads.readLock() : jvm.threads.writeLock();
+        threadLock.lock();
         try {
-            Files.createDirectories(stateDir);
-            FileChannel ch = FileChannel.open(stateDir.resolve("gc.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock = ch.lock(0, Long.MAX_VALUE, shared);
-            return () -> {
-                try {
-                    lock.release();
-                    ch.close();
-                } catch (IOException ignored) {
-                    // closing the channel releases the lock anyway
+            synchronized (jvm) {
+                if (!shared || jvm.readers++ == 0) {
+                    try {
+                        Files.createDirectories(stateDir);
+                        jvm.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                                StandardOpenOption.WRITE);
+                        jvm.lock = jvm.channel.lock(0, Long.MAX_VALUE, shared);
+                    } catch (IOException | RuntimeException e) {
+                        if (shared) {
+                            jvm.readers--;
+                        }
+                        closeQuietly(jvm);
+                        throw e;
+                    }
                 }
-            };
+            }
         } catch (IOException e) {
-            throw new NixException(NixException.Kind.IO, "cannot lock " + stateDir.resolve("gc.lock") + ": " + e, e);
+            threadLock.unlock();
+            throw new NixException(NixException.Kind.IO, "cannot lock " + file + ": " + e, e);
+        } catch (RuntimeException e) {
+            threadLock.unlock();
+            throw e;
+        }
+        return () -> {
+            synchronized (jvm) {
+                if (!shared || --jvm.readers == 0) {
+                    closeQuietly(jvm);
+                }
+            }
+            threadLock.unlock();
+        };
+    }
+
+    private static void closeQuietly(JvmLock jvm) {
+        try {
+            if (jvm.lock != null) {
+                jvm.lock.release();
+            }
+            if (jvm.channel != null) {
+                jvm.channel.close();
+            }
+        } catch (IOException ignored) {
+            // closing the channel releases the lock anyway
+        } finally {
+            jvm.lock = null;
+            jvm.channel = null;
         }
     }
 

@@ -380,6 +380,29 @@ class CreateTest {
         assertThat(Files.readAllLines(log).getLast()).contains("absent.toml does not exist");
     }
 
+    @Test
+    void containersOfOneEnvironmentCreatedAtOnceDownloadEachPathOnce() throws Exception {
+        int before = (int) hub.requests().stream().filter(r -> r.startsWith("GET /cache/nar/")).count();
+        List<java.util.concurrent.Future<Create.Result>> results = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 8; i++) {
+                Path b = bundle("app" + i, List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/disable-metrics", "true"));
+                String id = "p" + i;
+                results.add(pool.submit(() -> create(b, id)));
+            }
+        }
+        java.util.Set<StorePath> views = new java.util.HashSet<>();
+        int fetched = 0;
+        for (var r : results) {
+            views.add(r.get().view());
+            fetched += r.get().fetched().size();
+        }
+        assertThat(views).hasSize(1);
+        assertThat(fetched).isEqualTo(2);
+        assertThat(hub.requests().stream().filter(r -> r.startsWith("GET /cache/nar/")).count() - before).isEqualTo(2);
+        assertThat(NodeStore.open(config.storeDir()).verify()).isEmpty();
+    }
+
     static URI deadUrl() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return URI.create("http://127.0.0.1:" + s.getLocalPort());

@@ -36,6 +36,7 @@ public final class HubStandIn implements AutoCloseable {
     private final Map<String, Env> envs = new ConcurrentHashMap<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
 
     public HubStandIn(Path cacheDir) throws IOException {
         this.cacheDir = cacheDir;
@@ -64,6 +65,11 @@ public final class HubStandIn implements AutoCloseable {
         return events;
     }
 
+    /** Every request, as "METHOD /path". */
+    public List<String> requests() {
+        return requests;
+    }
+
     public List<String> authorizations() {
         return authorizations;
     }
@@ -71,6 +77,7 @@ public final class HubStandIn implements AutoCloseable {
     private void handle(HttpExchange x) throws IOException {
         try (x) {
             String path = x.getRequestURI().getPath();
+            requests.add(x.getRequestMethod() + " " + path);
             String auth = x.getRequestHeaders().getFirst("Authorization");
             if (auth != null) {
                 authorizations.add(auth);
