@@ -279,6 +279,36 @@ class CreateTest {
     }
 
     @Test
+    void aNarThatDoesNotMatchItsHashIsRefusedAndNothingIsStored() throws Exception {
+        Path cache = tmp.resolve("tampered-cache");
+        try (var files = Files.walk(fixture.cache)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = cache.resolve(fixture.cache.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        // the busybox narinfo now points at the tools NAR: its hashes do not match what the narinfo says
+        Path busyboxInfo = cache.resolve(StorePath.parse(fixture.busybox).hashPart() + ".narinfo");
+        String toolsUrl = Files.readAllLines(cache.resolve(StorePath.parse(fixture.tools).hashPart() + ".narinfo")).stream()
+                .filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow();
+        Files.writeString(busyboxInfo, Files.readString(busyboxInfo).replaceAll("(?m)^URL: .*$", toolsUrl));
+        try (HubStandIn tampered = new HubStandIn(cache)) {
+            tampered.push("acme", "web", RuntimeFixture.lock(Map.of("busybox", fixture.busybox), Map.of(), null));
+            config = NodeConfig.load(fixture.nodeConfig(tmp.resolve("node4"), tampered.url(), ""));
+            Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web"));
+            assertThatThrownBy(() -> create(b, "c1")).isInstanceOf(NixException.class)
+                    .hasMessageContaining("cannot realise the packages of acme/web:1")
+                    .hasMessageContaining("does not match its narinfo")
+                    .hasMessageContaining("nothing between the node and the hub alters downloads");
+            assertThat(NodeStore.open(config.storeDir()).list()).isEmpty();
+        }
+    }
+
+    @Test
     void hubUnreachableStartsWhatTheNodeResolvedBeforeAndSaysSo() throws IOException {
         create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web")), "c1");
         create(bundle("pinned", List.of("sh"), Map.of("flox.dev/environment", "acme/web:1")), "c2");
