@@ -138,6 +138,26 @@ class LauncherTest {
     }
 
     @Test
+    void aMissingRuncIsAnErrorInTheLogNotOnStderr() throws Exception {
+        Path config = Files.writeString(tmp.resolve("node2.toml"), "state_dir = \"" + state + "\"\nrunc = \"/nonexistent/runc\"\n");
+        Launcher l = Launcher.write(tmp.resolve("bin3"), fakeJava.toString(), config);
+        Path log = tmp.resolve("log.json");
+        Launcher.Run r = l.run(tmp, "--log", log.toString(), "state", "abc");
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.stdout() + r.stderr()).isEmpty();
+        assertThat(Files.readString(log)).contains("\"level\":\"error\"").contains("the real runc '/nonexistent/runc' was not found");
+    }
+
+    @Test
+    void withoutALogFileErrorsGoToTheStateDirectoryNeverToStderr() throws Exception {
+        Path config = Files.writeString(tmp.resolve("node3.toml"), "state_dir = \"" + tmp.resolve("nowhere/deeper") + "\"\nrunc = \"/nonexistent/runc\"\n");
+        Launcher l = Launcher.write(tmp.resolve("bin4"), fakeJava.toString(), config);
+        Launcher.Run r = l.run(tmp, "state", "abc");
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.stdout() + r.stderr()).isEmpty();
+    }
+
+    @Test
     void aFailureOfTheJavaPartStopsBeforeRuncAndWritesOneJsonLineToTheLog() throws Exception {
         Path bundle = Bundles.write(tmp.resolve("b1"), List.of("sh"), Bundles.container("app", Map.of()), List.of());
         Path log = tmp.resolve("log.json");
