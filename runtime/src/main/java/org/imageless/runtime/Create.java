@@ -166,6 +166,7 @@ public final class Create {
             Resolver.Resolved resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
             lap(timings, "resolve", t0);
             resolved.offlineNote().ifPresent(log::warning);
+            hub.warnings().forEach(w -> log.warning("the hub says about " + ref + ": " + w));
             Lockfile lock = resolved.lock();
             String system = config.system();
             if (lock.packages(system).isEmpty() && !lock.packages().isEmpty()) {
@@ -222,7 +223,7 @@ public final class Create {
         }
         StorePath view = EnvironmentView.build(store, lock, system);
         Files.createDirectories(record.getParent());
-        Path tmp = record.resolveSibling("." + hash + "." + ProcessHandle.current().pid());
+        Path tmp = record.resolveSibling("." + hash + "." + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
         Files.writeString(tmp, view + "\n");
         Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return view;

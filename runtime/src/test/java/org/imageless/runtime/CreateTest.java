@@ -258,6 +258,16 @@ class CreateTest {
     }
 
     @Test
+    void aPublicEnvironmentWithAnExpiredTokenStartsAndTheHubsWarningIsLogged() throws IOException {
+        Path token = Files.writeString(tmp.resolve("node-token"), "expired");
+        config = NodeConfig.load(fixture.nodeConfig(tmp.resolve("node5"), hub.url(), "token_file = \"" + token + "\""));
+        assertThat(create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web")), "c1").environment())
+                .isEqualTo("acme/web:1");
+        assertThat(Files.readString(log)).contains("\"level\":\"warning\"")
+                .contains("the hub says about acme/web: the token expired; served as anonymous");
+    }
+
+    @Test
     void anEnvironmentWithoutPackagesForThisSystemSaysWhichItHas() throws IOException {
         Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/mac"));
         assertThatThrownBy(() -> create(b, "c1"))

@@ -27,6 +27,7 @@ public final class HubClient {
     private final URI hubUrl;
     private final Optional<String> token;
     private final Duration timeout;
+    private final java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public HubClient(URI hubUrl, Optional<String> token, Duration timeout) {
         this.hubUrl = hubUrl;
@@ -36,6 +37,14 @@ public final class HubClient {
 
     public URI hubUrl() {
         return hubUrl;
+    }
+
+    /**
+     * The hub's {@code Warning} headers so far, e.g. why it ignored an expired token for a public
+     * environment (C1: {@code 299 floxhub "<why>"}); the text only, never the token.
+     */
+    public java.util.List<String> warnings() {
+        return java.util.List.copyOf(warnings);
     }
 
     /**
@@ -99,6 +108,11 @@ public final class HubClient {
                 }
             }
             int status = c.getResponseCode();
+            String warning = c.getHeaderField("Warning");
+            if (warning != null) {
+                int quote = warning.indexOf('"');
+                warnings.add(quote >= 0 && warning.endsWith("\"") ? warning.substring(quote + 1, warning.length() - 1) : warning);
+            }
             InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
             String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return new Response(status, text);

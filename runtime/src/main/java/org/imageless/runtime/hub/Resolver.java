@@ -107,7 +107,7 @@ public final class Resolver {
     private static void write(Path file, String text) {
         try {
             Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid());
+            Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
             Files.writeString(tmp, text);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

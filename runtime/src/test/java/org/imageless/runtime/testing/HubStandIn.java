@@ -107,6 +107,9 @@ public final class HubStandIn implements AutoCloseable {
                 error(x, 404, "environment " + p[4] + "/" + p[5] + " does not exist", "not_found");
                 return;
             }
+            if (e.token == null && "bearer expired".equals(auth)) {
+                x.getResponseHeaders().add("Warning", "299 floxhub \"the token expired; served as anonymous\"");
+            }
             if (e.token != null) {
                 if (auth == null) {
                     error(x, 401, "environment " + p[4] + "/" + p[5] + " is private: a token is required", "unauthorized");
