@@ -10,10 +10,6 @@ substituters =
 sandbox = false"
 size_mb=${BENCH_TREE_MB:-500}
 tree="$work/tree-$size_mb"
-if [ ! -d "$tree" ]; then
-  echo "bench: writing a ${size_mb} MB test tree to $tree"
-  "$JAVA_HOME/bin/java" "$top/scripts/MakeTree.java" "$tree" "$size_mb"
-fi
 flox_node="$top/bin/flox-node"
 
 now() { date +%s%N; }
@@ -41,8 +37,18 @@ report="$work/report.txt"
 : > "$report.detail"
 line() { echo "$*" | tee -a "$report"; }
 
-line "# make bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, tree ${size_mb} MB ($(find "$tree" | wc -l) entries)"
+# BENCH_PARTS picks what to run (default: all of them).
+parts=" ${BENCH_PARTS:-nar hub} "
+wants() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
+line "# make bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores"
+
+if wants nar; then
+if [ ! -d "$tree" ]; then
+  echo "bench: writing a ${size_mb} MB test tree to $tree"
+  "$JAVA_HOME/bin/java" "$top/scripts/MakeTree.java" "$tree" "$size_mb"
+fi
+line "NAR benches on a ${size_mb} MB tree ($(find "$tree" | wc -l) entries)"
 compare ours "'$flox_node' store hash '$tree'" nix "nix-store --dump '$tree' | sha256sum"
 line "NAR dump+hash: flox-node store hash ${ms_a} ms, nix-store --dump | sha256sum ${ms_b} ms, ratio $(ratio "$ms_a" "$ms_b") (target <= 1.0)"
 
@@ -53,5 +59,60 @@ line "NAR unpack:    flox-node store restore ${ms_a} ms, nix-store --restore ${m
 sh -c "$clean"
 rm -f "$work/tree.nar"
 line "(medians of 5 alternating runs after a warm-up; JVM start-up included; each run's own output removed and synced untimed; runs in $report.detail)"
+fi
+
+# --- Hub: narinfo lookups at a fixed rate, and NAR serving against the disk -------------------
+# A real 'floxhub serve' on loopback; real nix uploads a store path (compression=none, so the
+# served NAR and the file on disk are the same bytes) that is published in the catalog, so that
+# anonymous callers may read it. scripts/LoadGen.java drives the narinfo lookups open-loop.
+if wants hub; then
+hub_rate=${BENCH_HUB_RATE:-500}
+hub_seconds=${BENCH_HUB_SECONDS:-20}
+nar_mb=${BENCH_NAR_MB:-512}
+hubdir="$work/hub"
+rm -rf "$hubdir"; mkdir -p "$hubdir/src"
+floxhub="$top/bin/floxhub"
+printf 'bench-password\n' > "$hubdir/password"
+"$floxhub" admin user create bench --data "$hubdir/data" --password-file "$hubdir/password" >/dev/null
+token=$("$floxhub" admin token create bench --data "$hubdir/data" --expires 30d 2>/dev/null)
+"$floxhub" serve --data "$hubdir/data" --listen 127.0.0.1:0 2> "$hubdir/hub.log" &
+hub_pid=$!
+trap 'kill $hub_pid 2>/dev/null || true' EXIT
+hub_url=""
+for _ in $(seq 1 100); do
+  hub_url=$(sed -n 's|.* on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$hubdir/hub.log" | head -n 1)
+  [ -n "$hub_url" ] && break
+  sleep 0.2
+done
+[ -n "$hub_url" ] || { echo "bench: floxhub did not start; see $hubdir/hub.log" >&2; exit 1; }
+head -c $((nar_mb * 1024 * 1024)) /dev/urandom > "$hubdir/src/blob"
+printf 'machine 127.0.0.1\nlogin bench\npassword %s\n' "$token" > "$hubdir/netrc"
+blob=$(nix-store --store "$hubdir/nix" --add "$hubdir/src/blob")
+NIX_CONFIG="$NIX_CONFIG
+netrc-file = $hubdir/netrc" nix copy --store "$hubdir/nix" --to "$hub_url/cache?compression=none" "$blob"
+curl -sS --fail-with-body -X POST -H "Authorization: bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"version\": \"1.0\", \"systems\": {\"x86_64-linux\": {\"outputs\": {\"out\": \"$blob\"}}}}" \
+  -o "$hubdir/publish.json" "$hub_url/api/v1/catalog/bench/packages/blob/versions" \
+  || { echo "bench: could not publish $blob in the hub catalog: $(cat "$hubdir/publish.json")" >&2; exit 1; }
+hash_part=$(basename "$blob" | cut -c1-32)
+narinfo_url="$hub_url/cache/$hash_part.narinfo"
+nar_url="$hub_url/cache/$(curl -fsS "$narinfo_url" | sed -n 's/^URL: //p')"
+nar_file=$(find "$hubdir/data" -type f -name "$(basename "$nar_url")" | head -n 1)
+[ -n "$nar_file" ] || { echo "bench: cannot find the NAR of $blob in $hubdir/data" >&2; exit 1; }
+
+load=$("$JAVA_HOME/bin/java" "$top/scripts/LoadGen.java" "$narinfo_url" "$hub_rate" "$hub_seconds")
+echo "  narinfo load: $load" >> "$report.detail"
+field() { echo "$load" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+line "Hub narinfo:   ${hub_rate} req/s for ${hub_seconds} s (open loop): held $(field rate) req/s, p50 $(field p50_ms) ms, p99 $(field p99_ms) ms, errors $(field errors) (target: p99 < 5 ms at 500 req/s)"
+
+cat "$nar_file" > /dev/null
+compare hub "curl -fsS -o /dev/null '$nar_url'" disk "cat '$nar_file'"
+nar_bytes=$(wc -c < "$nar_file")
+mbps() { awk -v b="$nar_bytes" -v ms="$1" 'BEGIN { printf "%.0f", b / 1048576 / (ms / 1000) }'; }
+line "Hub NAR:       served $(mbps "$ms_a") MB/s (curl over loopback), disk $(mbps "$ms_b") MB/s (cat of the same file), ratio $(ratio "$ms_b" "$ms_a") (target >= 0.8; ${nar_mb} MB NAR, page cache warm)"
+kill $hub_pid 2>/dev/null || true
+wait $hub_pid 2>/dev/null || true
+trap - EXIT
+fi
 
 echo "bench: report in $report"

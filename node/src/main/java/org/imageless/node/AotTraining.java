@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
  * cache holds the classes (and profiles) of the store commands: every {@code flox-node} call then
  * starts faster. Hidden: not for operators.
  */
-@Command(name = "aot-training", hidden = true, description = "Exercise the store code for the JDK's AOT cache.")
+@Command(name = "aot-training", hidden = true, description = "Exercise the store and pod code for the JDK's AOT cache.")
 final class AotTraining implements Callable<Integer> {
 
     @Override
@@ -43,11 +43,34 @@ final class AotTraining implements Callable<Integer> {
             StorePath p = store.add(work.resolve("tree"), "tree", true);
             store.dump(p, OutputStreamSink.INSTANCE);
             store.verify();
+            trainPodCommands(work);
             new CommandLine(new FloxNode()).getUsageMessage();
             return 0;
         } finally {
             NarUnpacker.deleteTree(work);
         }
+    }
+
+    /** pod run's parsing and CRI request building (no containerd needed), and the flox/empty archive. */
+    private static void trainPodCommands(Path work) throws IOException {
+        var pod = org.imageless.node.pod.PodManifest.parse("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: aot, annotations: {flox.dev/environment: "owner/name"}}
+                spec:
+                  runtimeClassName: flox
+                  volumes: [{name: scratch, emptyDir: {}}]
+                  containers:
+                    - name: main
+                      image: flox/empty:1.0.0
+                      command: ["echo", "$(GREETING)"]
+                      env: [{name: GREETING, value: hello}]
+                      volumeMounts: [{name: scratch, mountPath: /scratch}]
+                """, "aot.yaml");
+        var configs = new org.imageless.node.pod.PodConfigs(pod, java.util.Map.of(), work.resolve("logs"), work.resolve("volumes"));
+        configs.sandbox().toByteArray();
+        configs.container(pod.getSpec().getContainers().getFirst(), "10.0.0.1").toByteArray();
+        org.imageless.node.image.OciImageArchive.empty().writeTo(OutputStreamSink.INSTANCE);
     }
 
     private static final class OutputStreamSink extends java.io.OutputStream {

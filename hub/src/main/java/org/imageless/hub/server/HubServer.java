@@ -40,7 +40,8 @@ public final class HubServer implements AutoCloseable {
         CacheStorage storage = CacheFeature.storage(hub);
         Catalog catalog = new Catalog(hub, storage);
         return List.of(new AccountRoutes(hub), new CacheFeature(hub, storage, List.of(catalog::readableRoots)),
-                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub));
+                new CatalogRoutes(catalog, new Resolver(catalog, hub.publicUrl())), new GitFeature(hub),
+                new org.imageless.hub.web.WebFeature(hub));
     }
 
     /**

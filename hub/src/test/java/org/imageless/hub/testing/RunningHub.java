@@ -1,0 +1,389 @@
+package org.imageless.hub.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.ResetCommand;
+import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.TransportHttp;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.imageless.environment.generation.Generation;
+import org.imageless.environment.generation.GenerationsMetadata;
+import org.imageless.environment.generation.HistoryEntry;
+import org.imageless.environment.manifest.Manifest;
+import org.imageless.hub.Hub;
+import org.imageless.hub.account.Role;
+import org.imageless.hub.auth.Expiry;
+import org.imageless.hub.auth.IssuedToken;
+import org.imageless.hub.server.HubServer;
+
+/**
+ * A real hub served on {@code 127.0.0.1} (ephemeral port) over embedded SQLite in a data directory,
+ * for end-to-end tests of this and other modules (runtime, CLI). Everything that a client would do
+ * goes through the hub's real endpoints: generations are pushed over git smart-HTTP (JGit client) in
+ * Flox's floxmeta layout, packages are published and resolved through the catalog REST API.
+ * Account set-up (users, organisations, tokens) calls the hub's services directly, like
+ * {@code floxhub admin} does.
+ *
+ * <pre>{@code
+ * try (RunningHub hub = RunningHub.start(tmp.resolve("hub"))) {
+ *     String alice = hub.createUser("alice");
+ *     hub.createOrg("acme", "alice");
+ *     int gen = hub.pushGeneration("acme", "web", manifestToml, lockJson, alice);
+ *     // clients use hub.url(), trust hub.publicKey(), upload with `nix copy --to hub.url() + "/cache"`
+ * }
+ * }</pre>
+ *
+ * Methods throw {@link IllegalStateException} with the hub's answer when the hub refuses something.
+ * Safe to use from one test thread at a time per environment (concurrent pushes to the same
+ * environment race like real clients: the loser fails).
+ */
+public final class RunningHub implements AutoCloseable {
+
+    /** The hostname written into history entries of generations pushed by {@link #pushGeneration}. */
+    public static final String HOSTNAME = "runninghub-test";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Hub hub;
+    private final HubServer server;
+    private final Path workDir;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private RunningHub(Hub hub, HubServer server, Path workDir) {
+        this.hub = hub;
+        this.server = server;
+        this.workDir = workDir;
+    }
+
+    /** Opens a fresh hub in {@code dataDir} (SQLite, cheap password hashing) and serves it on 127.0.0.1, a free port. */
+    public static RunningHub start(Path dataDir) {
+        Hub hub = TestHubs.open(Backend.SQLITE, dataDir, Clock.systemUTC());
+        try {
+            HubServer server = HubServer.start(hub, "127.0.0.1", 0, List.of());
+            Path work = Files.createDirectories(dataDir.toAbsolutePath().getParent()
+                    .resolve(dataDir.getFileName() + "-runninghub-work"));
+            return new RunningHub(hub, server, work);
+        } catch (IOException | RuntimeException e) {
+            hub.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** The hub's base URL, e.g. {@code http://127.0.0.1:40123} (no trailing slash); the cache is {@code url() + "/cache"}. */
+    public String url() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    /** The binary cache's public key in Nix's {@code name:base64} form: what nodes put in {@code trusted_keys}. */
+    public String publicKey() {
+        return hub.signingKey().publicKey().toString();
+    }
+
+    /** The hub's services, for assertions and set-up that has no endpoint. */
+    public Hub hub() {
+        return hub;
+    }
+
+    public HubServer server() {
+        return server;
+    }
+
+    // ------------------------------------------------------------------ accounts
+
+    /** Creates user {@code name} (password {@code <name>-password}) and returns a personal token that never expires. */
+    public String createUser(String name) {
+        hub.accounts().createUser(name, (name + "-password").toCharArray());
+        return hub.tokens().createPersonal(name, "runninghub", Expiry.NEVER).secret();
+    }
+
+    /** Creates organisation {@code org} with {@code ownerUser} (an existing user) as its owner. */
+    public void createOrg(String org, String ownerUser) {
+        hub.accounts().createOrg(org);
+        hub.accounts().addMember(org, ownerUser, Role.OWNER);
+    }
+
+    /** Adds (or changes) {@code user}'s membership of {@code org}: {@code role} is owner, writer or reader. */
+    public void addMember(String org, String user, String role) {
+        hub.accounts().addMember(org, user, Role.parse(role));
+    }
+
+    /**
+     * A token of service account {@code org/name} with {@code role} (reader or writer); the account is
+     * created on first use (a later call with another role keeps the first role).
+     */
+    public String serviceAccountToken(String org, String name, String role) {
+        if (hub.accounts().serviceAccount(org, name).isEmpty()) {
+            hub.accounts().createServiceAccount(org, name, Role.parse(role));
+        }
+        return hub.tokens().createServiceAccountToken(org, name, "runninghub", Expiry.NEVER).secret();
+    }
+
+    /** A personal token of {@code user} that has already expired. */
+    public String expiredToken(String user) {
+        return hub.tokens().createPersonal(user, "expired", Expiry.of(Duration.ofSeconds(-60))).secret();
+    }
+
+    /** A personal token of {@code user} that was revoked. */
+    public String revokedToken(String user) {
+        IssuedToken t = hub.tokens().createPersonal(user, "revoked", Expiry.NEVER);
+        hub.tokens().revoke(t.info().id());
+        return t.secret();
+    }
+
+    // ------------------------------------------------------------------ environments
+
+    /**
+     * Pushes the next generation of {@code owner/name} through the hub's git smart-HTTP endpoint, as
+     * {@code flox push} does: fetches the environment's branch (if any), adds {@code <N>/env/manifest.toml}
+     * (and {@code <N>/env/manifest.lock} unless {@code lockJsonOrNull} is null), appends a history entry
+     * (kind {@code install} of the manifest's install ids, or {@code edit} without any; author = the
+     * token's holder; hostname {@value #HOSTNAME}; now) that makes it live, commits and pushes. The first
+     * push creates the environment (public).
+     *
+     * @return the new generation's number
+     */
+    public int pushGeneration(String owner, String name, String manifestToml, String lockJsonOrNull, String token) {
+        String author = whoami(token);
+        Manifest manifest = Manifest.parse(manifestToml, "manifest.toml");
+        return commitAndPush(owner, name, token, metadata -> {
+            int n = metadata.totalGenerations() + 1;
+            Integer previous = metadata.liveGeneration().isPresent() ? metadata.liveGeneration().getAsInt() : null;
+            List<String> ids = List.copyOf(manifest.install().keySet());
+            HistoryEntry.Change change = ids.isEmpty() ? HistoryEntry.Change.edit() : HistoryEntry.Change.install(ids);
+            Map<String, String> files = new java.util.LinkedHashMap<>();
+            files.put(Generation.manifestPath(n), manifestToml);
+            if (lockJsonOrNull != null) {
+                files.put(Generation.lockPath(n), lockJsonOrNull);
+            }
+            return new Change(metadata.append(new HistoryEntry(change, author, HOSTNAME, now(), n, previous)), files, n);
+        });
+    }
+
+    /** Makes generation {@code n} of {@code owner/name} live (the token needs writer). */
+    public void switchGeneration(String owner, String name, int n, String token) {
+        String author = whoami(token);
+        commitAndPush(owner, name, token, metadata -> {
+            int live = metadata.liveGeneration().orElseThrow(() -> new IllegalStateException(owner + "/" + name + " has no generations"));
+            return new Change(metadata.append(new HistoryEntry(HistoryEntry.Change.switchGeneration(), author, HOSTNAME,
+                    now(), n, live)), Map.of(), n);
+        });
+    }
+
+    /** Makes {@code owner/name} {@code "public"} or {@code "private"} (the token needs writer). */
+    public void setVisibility(String owner, String name, String visibility, String token) {
+        var principal = hub.authenticator().authenticate("bearer " + token).principal();
+        hub.access().checkWrite(principal, owner);
+        hub.environments().setVisibility(owner, name, org.imageless.hub.auth.Visibility.parse(visibility));
+    }
+
+    private record Change(GenerationsMetadata metadata, Map<String, String> files, int generation) {}
+
+    private int commitAndPush(String owner, String name, String token, java.util.function.Function<GenerationsMetadata, Change> change) {
+        String remote = url() + "/git/" + owner + "/floxmeta";
+        String ref = "refs/heads/" + name;
+        TransportConfigCallback auth = transport -> {
+            if (transport instanceof TransportHttp t) {
+                // reads never ask for credentials (anonymous may read public environments): send them up front
+                t.setAdditionalHeaders(Map.of("Authorization", "Bearer " + token));
+            }
+        };
+        var credentials = new UsernamePasswordCredentialsProvider("oauth", token);
+        try {
+            Path work = Files.createTempDirectory(workDir, "push-");
+            try (Git git = Git.init().setDirectory(work.toFile()).setInitialBranch(name).call()) {
+                Collection<Ref> remoteRefs;
+                try {
+                    remoteRefs = Git.lsRemoteRepository().setRemote(remote).setHeads(true)
+                            .setCredentialsProvider(credentials).setTransportConfigCallback(auth).call();
+                } catch (org.eclipse.jgit.api.errors.TransportException e) {
+                    if (!(e.getCause() instanceof org.eclipse.jgit.errors.NoRemoteRepositoryException)) {
+                        throw e;
+                    }
+                    remoteRefs = List.of(); // the owner's first push creates the repository
+                }
+                GenerationsMetadata metadata = GenerationsMetadata.empty();
+                if (remoteRefs.stream().anyMatch(r -> r.getName().equals(ref))) {
+                    git.fetch().setRemote(remote).setRefSpecs(new RefSpec("+" + ref + ":refs/remotes/hub/" + name))
+                            .setCredentialsProvider(credentials).setTransportConfigCallback(auth).call();
+                    ObjectId tip = git.getRepository().resolve("refs/remotes/hub/" + name);
+                    RefUpdate u = git.getRepository().updateRef(ref);
+                    u.setNewObjectId(tip);
+                    u.forceUpdate();
+                    git.reset().setMode(ResetCommand.ResetType.HARD).setRef(ref).call();
+                    metadata = GenerationsMetadata.parse(Files.readString(work.resolve(GenerationsMetadata.FILE_NAME)),
+                            GenerationsMetadata.FILE_NAME);
+                }
+                Change c = change.apply(metadata);
+                for (Map.Entry<String, String> f : c.files().entrySet()) {
+                    Path file = work.resolve(f.getKey());
+                    Files.createDirectories(file.getParent());
+                    Files.writeString(file, f.getValue());
+                }
+                Files.writeString(work.resolve(GenerationsMetadata.FILE_NAME), c.metadata().format());
+                git.add().addFilepattern(".").call();
+                PersonIdent who = new PersonIdent("runninghub", "runninghub@localhost");
+                git.commit().setMessage(name + ": generation " + c.generation()).setAuthor(who).setCommitter(who)
+                        .setSign(false).call();
+                Iterable<PushResult> results = git.push().setRemote(remote).setRefSpecs(new RefSpec(ref + ":" + ref))
+                        .setCredentialsProvider(credentials).setTransportConfigCallback(auth).call();
+                for (PushResult result : results) {
+                    for (RemoteRefUpdate update : result.getRemoteUpdates()) {
+                        if (update.getStatus() != RemoteRefUpdate.Status.OK && update.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
+                            throw new IllegalStateException("the hub refused the push of " + owner + "/" + name + ": "
+                                    + update.getStatus() + " " + update.getMessage() + "\n" + result.getMessages());
+                        }
+                    }
+                }
+                return c.generation();
+            } finally {
+                deleteTree(work);
+            }
+        } catch (GitAPIException e) {
+            throw new IllegalStateException("git push of " + owner + "/" + name + " to " + remote + " failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ catalog
+
+    /**
+     * A {@code manifest.lock} for {@code manifestToml}, its packages resolved by the hub's catalog
+     * ({@code POST /api/v1/catalog/resolve}) for the manifest's systems ({@code options.systems},
+     * else Flox's four). A {@code pkg-path} without a slash means {@code <owner>/<pkg-path>}.
+     */
+    public String lockFor(String owner, String manifestToml, String token) {
+        Manifest manifest = Manifest.parse(manifestToml, "manifest.toml");
+        JsonNode manifestTree;
+        try {
+            manifestTree = new TomlMapper().readTree(manifestToml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ObjectNode request = JSON.createObjectNode();
+        ArrayNode systems = request.putArray("systems");
+        manifest.systems().forEach(systems::add);
+        ObjectNode install = request.putObject("install");
+        manifest.install().forEach((id, entry) -> {
+            if (!(entry instanceof org.imageless.environment.manifest.InstallEntry.Catalog c)) {
+                throw new IllegalArgumentException("install." + id + " is not a catalog package (pkg-path): the hub only resolves those");
+            }
+            ObjectNode e = install.putObject(id);
+            e.put("pkg-path", c.pkgPath().contains("/") ? c.pkgPath() : owner + "/" + c.pkgPath());
+            if (c.version() != null) {
+                e.put("version", c.version());
+            }
+            if (c.systems() != null) {
+                ArrayNode s = e.putArray("systems");
+                c.systems().forEach(s::add);
+            }
+        });
+        JsonNode body = call("POST", "/api/v1/catalog/resolve", token, request.toString(), 200);
+        ObjectNode lock = JSON.createObjectNode();
+        lock.put("lockfile-version", 1);
+        lock.set("manifest", manifestTree);
+        lock.set("packages", body.get("packages"));
+        return lock.toPrettyString() + "\n";
+    }
+
+    /**
+     * Publishes {@code owner/name} {@code version} with output {@code out} per system
+     * ({@code system → store path}) through {@code POST /api/v1/catalog/{owner}/packages/{name}/versions}.
+     * The store paths' closures must already be in the hub's cache ({@code nix copy --to <url>/cache}).
+     */
+    public void publishPackage(String owner, String name, String version, Map<String, String> outputsBySystem, String token) {
+        ObjectNode request = JSON.createObjectNode();
+        request.put("version", version);
+        request.put("description", name + " " + version);
+        request.put("license", "MIT");
+        ObjectNode systems = request.putObject("systems");
+        outputsBySystem.forEach((system, path) -> {
+            ObjectNode s = systems.putObject(system);
+            s.putObject("outputs").put("out", path);
+            s.putArray("outputs_to_install").add("out");
+        });
+        call("POST", "/api/v1/catalog/" + owner + "/packages/" + name + "/versions", token, request.toString(), 201);
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    /** Sends a request with the token (null: anonymous); fails unless the status is {@code expected}. Returns the JSON body. */
+    public JsonNode call(String method, String path, String token, String body, int expected) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            b.header("Authorization", "bearer " + token);
+        }
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != expected) {
+                throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + " (expected " + expected + "): " + r.body());
+            }
+            return JSON.readTree(r.body().isEmpty() ? "null" : r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String whoami(String token) {
+        return call("GET", "/api/v1/whoami", token, null, 200).path("name").asText();
+    }
+
+    private long now() {
+        return hub.clock().instant().getEpochSecond();
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            List<Path> all = new ArrayList<>(paths.toList());
+            java.util.Collections.reverse(all);
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } finally {
+            hub.close();
+            http.close();
+        }
+    }
+}
