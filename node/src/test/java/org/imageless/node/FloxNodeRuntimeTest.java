@@ -13,12 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
 import org.imageless.runtime.config.NodeConfig;
-import org.imageless.runtime.testing.HubStandIn;
+import org.imageless.runtime.testing.TestHub;
 import org.imageless.runtime.testing.RuntimeFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code flox-node prefetch} and {@code flox-node store gc}, run as processes against a hub stand-in and real nix's packages. */
+/** {@code flox-node prefetch} and {@code flox-node store gc}, run as processes against the hub and real nix's packages. */
 class FloxNodeRuntimeTest {
 
     @TempDir
@@ -44,10 +44,10 @@ class FloxNodeRuntimeTest {
     @Test
     void prefetchRealisesAndBuildsTheViewThenGcKeepsOnlyWhatContainersUse() throws Exception {
         RuntimeFixture fixture = new RuntimeFixture(dir.resolve("nix"));
-        try (HubStandIn hub = new HubStandIn(fixture.cache)) {
-            hub.push("acme", "web", RuntimeFixture.lock(Map.of("busybox", fixture.busybox, "tools", fixture.tools), Map.of(), null));
-            hub.push("acme", "small", RuntimeFixture.lock(Map.of("busybox", fixture.busybox), Map.of(), null));
-            Path config = fixture.nodeConfig(dir.resolve("node"), hub.url(), "");
+        try (TestHub hub = new TestHub(dir.resolve("hub"), fixture)) {
+            hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of(), null));
+            hub.push("small", TestHub.manifest(List.of("busybox"), Map.of(), null));
+            Path config = RuntimeFixture.nodeConfig(dir.resolve("node"), hub.url(), hub.publicKey(), "");
             NodeConfig c = NodeConfig.load(config);
 
             Run web = run(config, "prefetch", "acme/web");
@@ -82,8 +82,8 @@ class FloxNodeRuntimeTest {
     @Test
     void prefetchOfAnUnknownEnvironmentSaysSo() throws Exception {
         RuntimeFixture fixture = new RuntimeFixture(dir.resolve("nix"));
-        try (HubStandIn hub = new HubStandIn(fixture.cache)) {
-            Path config = fixture.nodeConfig(dir.resolve("node"), hub.url(), "");
+        try (TestHub hub = new TestHub(dir.resolve("hub"), fixture)) {
+            Path config = RuntimeFixture.nodeConfig(dir.resolve("node"), hub.url(), hub.publicKey(), "");
             Run r = run(config, "prefetch", "acme/none");
             assertThat(r.exit()).isEqualTo(3);
             assertThat(r.stderr()).contains("flox-node: error: the hub has no acme/none");

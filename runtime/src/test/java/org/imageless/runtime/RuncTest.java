@@ -16,7 +16,7 @@ import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
 import org.imageless.runtime.config.NodeConfig;
 import org.imageless.runtime.testing.Bundles;
-import org.imageless.runtime.testing.HubStandIn;
+import org.imageless.runtime.testing.TestHub;
 import org.imageless.runtime.testing.Launcher;
 import org.imageless.runtime.testing.RuntimeFixture;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * flox-container-runtime in front of the real runc (Debian), as containerd's shim drives it:
  * {@code create} then {@code start}, {@code exec}, {@code delete}, on bundles with an empty rootfs.
- * The environment's packages are built by real nix and served by a hub stand-in.
+ * The environment's packages are built by real nix, uploaded to the real hub and published in its catalog.
  */
 class RuncTest {
 
@@ -38,7 +38,7 @@ class RuncTest {
     @TempDir
     static Path shared;
     static RuntimeFixture fixture;
-    static HubStandIn hub;
+    static TestHub hub;
 
     @TempDir
     Path tmp;
@@ -52,11 +52,9 @@ class RuncTest {
     static void packages() throws IOException {
         requireRunc();
         fixture = new RuntimeFixture(shared);
-        hub = new HubStandIn(fixture.cache);
-        hub.push("acme", "web", RuntimeFixture.lock(Map.of("busybox", fixture.busybox, "tools", fixture.tools),
-                Map.of("GREETING", "hello from vars"), null));
-        hub.push("acme", "hooked", RuntimeFixture.lock(Map.of("busybox", fixture.busybox), Map.of(),
-                "export HOOKED=yes\necho hook-ran"));
+        hub = new TestHub(shared, fixture);
+        hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
+        hub.push("hooked", TestHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes\necho hook-ran"));
     }
 
     static void requireRunc() {
@@ -79,7 +77,7 @@ class RuncTest {
 
     @BeforeEach
     void node() throws IOException {
-        Path file = fixture.nodeConfig(tmp.resolve("node"), hub.url(), "");
+        Path file = RuntimeFixture.nodeConfig(tmp.resolve("node"), hub.url(), hub.publicKey(), "");
         config = NodeConfig.load(file);
         runcRoot = tmp.resolve("runc-root");
         log = tmp.resolve("log.json");

@@ -13,14 +13,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A stand-in for the hub's two endpoints the runtime uses until the real hub's RunningHub fixture
- * lands: {@code GET /api/v1/environments/{o}/{n}/generations/{n|live}} (contract C1, with its error
- * statuses and JSON error bodies) and {@code PUT /api/v1/events} (C2), plus a Nix binary cache
- * (written by real {@code nix copy}) served under {@code /cache}.
+ * A stand-in for the hub endpoint the runtime uses that the hub does not serve yet:
+ * {@code GET /api/v1/environments/{o}/{n}/generations/{n|live}} (contract C1, with its error
+ * statuses and JSON error bodies), and {@code PUT /api/v1/events} (C2). {@code /cache} is either a
+ * directory ({@code nix copy} wrote it) or forwarded to the real hub's cache, and who may read a
+ * private environment can be decided by the real hub ({@link #authorizer}).
  */
 public final class HubStandIn implements AutoCloseable {
 
@@ -31,8 +33,21 @@ public final class HubStandIn implements AutoCloseable {
         volatile String token; // null: public
     }
 
+    /**
+     * Decides a read: empty to allow, else the status and message to answer; status 299 allows
+     * with a {@code Warning} header (a bad token on a public environment, served as anonymous).
+     */
+    @FunctionalInterface
+    public interface Authorizer {
+        Optional<Denial> check(String authorization, String owner, boolean isPrivate);
+    }
+
+    public record Denial(int status, String message) {}
+
     private final HttpServer server;
     private final Path cacheDir;
+    private volatile URI cacheUpstream;
+    private volatile Authorizer authorizer;
     private final Map<String, Env> envs = new ConcurrentHashMap<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
@@ -61,6 +76,16 @@ public final class HubStandIn implements AutoCloseable {
         envs.get(owner + "/" + name).token = token;
     }
 
+    /** Forwards {@code /cache/...} and {@code PUT /api/v1/events} (with the caller's Authorization) to {@code upstream}. */
+    public void forwardTo(URI upstream) {
+        this.cacheUpstream = upstream;
+    }
+
+    /** Private environments are decided by {@code a} instead of the token given to {@link #makePrivate}. */
+    public void authorizer(Authorizer a) {
+        this.authorizer = a;
+    }
+
     public List<String> events() {
         return events;
     }
@@ -81,6 +106,14 @@ public final class HubStandIn implements AutoCloseable {
             String auth = x.getRequestHeaders().getFirst("Authorization");
             if (auth != null) {
                 authorizations.add(auth);
+            }
+            if (path.startsWith("/cache/") && cacheUpstream != null) {
+                forward(x, cacheUpstream.resolve(path), auth);
+                return;
+            }
+            if (path.equals("/api/v1/events") && cacheUpstream != null) {
+                forward(x, cacheUpstream.resolve(path), auth);
+                return;
             }
             if (path.startsWith("/cache/")) {
                 Path file = cacheDir.resolve(path.substring("/cache/".length())).normalize();
@@ -110,7 +143,15 @@ public final class HubStandIn implements AutoCloseable {
             if (e.token == null && "bearer expired".equals(auth)) {
                 x.getResponseHeaders().add("Warning", "299 floxhub \"the token expired; served as anonymous\"");
             }
-            if (e.token != null) {
+            if (authorizer != null) {
+                Optional<Denial> denial = authorizer.check(auth, p[4], e.token != null);
+                if (denial.isPresent() && denial.get().status() == 299) {
+                    x.getResponseHeaders().add("Warning", "299 floxhub \"" + denial.get().message() + "\"");
+                } else if (denial.isPresent()) {
+                    error(x, denial.get().status(), denial.get().message(), denial.get().status() == 401 ? "unauthorized" : "forbidden");
+                    return;
+                }
+            } else if (e.token != null) {
                 if (auth == null) {
                     error(x, 401, "environment " + p[4] + "/" + p[5] + " is private: a token is required", "unauthorized");
                     return;
@@ -136,7 +177,24 @@ public final class HubStandIn implements AutoCloseable {
     }
 
     private static void error(HttpExchange x, int status, String message, String kind) throws IOException {
-        send(x, status, "{\"error\":\"" + message + "\",\"kind\":\"" + kind + "\"}");
+        send(x, status, "{\"error\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"kind\":\"" + kind + "\"}");
+    }
+
+    private static void forward(HttpExchange x, URI target, String auth) throws IOException {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) target.toURL().openConnection();
+        c.setRequestMethod(x.getRequestMethod());
+        if (auth != null) {
+            c.setRequestProperty("Authorization", auth);
+        }
+        byte[] body = x.getRequestBody().readAllBytes();
+        if (body.length > 0) {
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            c.getOutputStream().write(body);
+        }
+        int status = c.getResponseCode();
+        java.io.InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+        send(x, status, in == null ? new byte[0] : in.readAllBytes());
     }
 
     private static void send(HttpExchange x, int status, String body) throws IOException {

@@ -85,8 +85,13 @@ public final class RuntimeFixture {
         return root.toString();
     }
 
-    /** node.toml for a node whose store and state are under {@code dir}. */
+    /** node.toml for a node whose store and state are under {@code dir}, trusting this fixture's key. */
     public Path nodeConfig(Path dir, java.net.URI hub, String extra) {
+        return nodeConfig(dir, hub, key.publicKey(), extra);
+    }
+
+    /** node.toml for a node whose store and state are under {@code dir}, trusting {@code trustedKey}. */
+    public static Path nodeConfig(Path dir, java.net.URI hub, String trustedKey, String extra) {
         try {
             Files.createDirectories(dir);
             return Files.writeString(dir.resolve("node.toml"), """
@@ -96,7 +101,7 @@ public final class RuntimeFixture {
                     state_dir = "%s"
                     node_name = "node-test"
                     %s
-                    """.formatted(hub, key.publicKey(), dir.resolve("state/store"), dir.resolve("state"), extra));
+                    """.formatted(hub, trustedKey, dir.resolve("state/store"), dir.resolve("state"), extra));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
