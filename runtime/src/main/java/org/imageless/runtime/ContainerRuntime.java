@@ -24,6 +24,11 @@ public final class ContainerRuntime {
         System.exit(run(args, System.getenv()));
     }
 
+    /** runc's rule for container ids; ids name directories under state_dir, so nothing else is accepted. */
+    static boolean validId(String id) {
+        return id.matches("[A-Za-z0-9_.+-]+") && !id.equals(".") && !id.equals("..");
+    }
+
     static int run(String[] args, java.util.Map<String, String> env) {
         if (args.length == 1 && args[0].equals("aot-training")) {
             try {
@@ -36,6 +41,10 @@ public final class ContainerRuntime {
         }
         RuntimeLog log = new RuntimeLog(args.length > 1 && !args[1].equals("-") ? Path.of(args[1]) : null);
         try {
+            if (args.length == 4 && args[0].equals("create") && !validId(args[3])) {
+                log.error("flox: container id '" + args[3] + "' is not one runc accepts (letters, digits, '_', '.', '+', '-')");
+                return 1;
+            }
             switch (args.length == 4 ? args[0] : "") {
                 case "create" -> new Create(NodeConfig.load(NodeConfig.file(env)), log).run(Path.of(args[2]), args[3]);
                 case "exec" -> Exec.run(Path.of(args[2]), Path.of(args[3]));
