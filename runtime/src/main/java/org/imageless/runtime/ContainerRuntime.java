@@ -30,6 +30,15 @@ public final class ContainerRuntime {
     }
 
     static int run(String[] args, java.util.Map<String, String> env) {
+        if (args.length == 3 && args[0].equals(AotTraining.SETUP)) {
+            try {
+                AotTraining.setup(Path.of(args[1]), Integer.parseInt(args[2]));
+                return 0;
+            } catch (Exception e) {
+                System.err.println("flox-container-runtime: AOT training set-up failed: " + e);
+                return 1;
+            }
+        }
         if (args.length == 1 && args[0].equals("aot-training")) {
             try {
                 AotTraining.run();
