@@ -22,7 +22,7 @@ import org.imageless.nix.store.StorePath;
 
 /**
  * The environment view: the symlink forest of a lock's packages for one system, merged like Nix's
- * {@code buildEnv}. A directory that one package provides is a symlink to that package's directory;
+ * {@code buildEnv} (and leaving out what it leaves out, see {@link #skipped}). A directory that one package provides is a symlink to that package's directory;
  * a directory that several provide is a real directory whose entries are merged the same way; a file
  * (or symlink) that several provide goes to the package with the best (lowest) priority; the same
  * file from several packages is no conflict; otherwise it is an error naming both packages and the
@@ -136,8 +136,25 @@ public final class EnvironmentView {
             }
         }
         for (Map.Entry<String, List<Candidate>> e : byName.entrySet()) {
-            merge(dir.resolve(e.getKey()), rel.isEmpty() ? e.getKey() : rel + "/" + e.getKey(), e.getValue(), storeDir);
+            String childRel = rel.isEmpty() ? e.getKey() : rel + "/" + e.getKey();
+            if (!skipped(childRel, e.getKey())) {
+                merge(dir.resolve(e.getKey()), childRel, e.getValue(), storeDir);
+            }
         }
+    }
+
+    /**
+     * What Nix's {@code buildEnv} leaves out of every environment ({@code builder.pl}, {@code findFiles}):
+     * build metadata ({@code nix-support}, {@code propagated-build-inputs}), files every package of a
+     * kind has and that would always collide ({@code info/dir}, {@code perllocal.pod}, {@code log}),
+     * and the generated part of {@code share/mime}.
+     */
+    static boolean skipped(String rel, String baseName) {
+        String relName = "/" + rel;
+        return relName.equals("/propagated-build-inputs") || relName.equals("/nix-support")
+                || relName.endsWith("info/dir")
+                || (relName.startsWith("/share/mime/") && !relName.startsWith("/share/mime/packages"))
+                || baseName.equals("perllocal.pod") || baseName.equals("log");
     }
 
     private static void merge(Path out, String rel, List<Candidate> candidates, Path storeDir) throws IOException {

@@ -148,6 +148,25 @@ class EnvironmentViewTest {
     }
 
     @Test
+    void whatBuildEnvLeavesOutIsLeftOutAndCannotConflict() throws IOException {
+        NodeStore store = NodeStore.open(tmp.resolve("store"));
+        StorePath a = pkg(store, "a", "bin/a=#a", "nix-support/setup-hook=a", "share/info/dir=a", "share/mime/mime.cache=a",
+                "share/mime/packages/a.xml=a", "lib/perl5/perllocal.pod=a");
+        StorePath b = pkg(store, "b", "bin/b=#b", "nix-support/setup-hook=b", "share/info/dir=b", "share/mime/mime.cache=b",
+                "lib/perl5/perllocal.pod=b");
+        Lockfile lock = Lockfile.parse(lock(List.of(new String[] {"a", a.toString()}, new String[] {"b", b.toString()})), "l");
+
+        Path v = store.realPath(EnvironmentView.build(store, lock, SYSTEM));
+
+        assertThat(v.resolve("nix-support")).doesNotExist();
+        assertThat(v.resolve("share/info/dir")).doesNotExist();
+        assertThat(Files.exists(v.resolve("share/mime/mime.cache"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.readSymbolicLink(v.resolve("share/mime/packages"))).hasToString(a + "/share/mime/packages");
+        assertThat(Files.exists(v.resolve("lib/perl5/perllocal.pod"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.readSymbolicLink(v.resolve("bin/b"))).hasToString(b + "/bin/b");
+    }
+
+    @Test
     void aPackageMissingFromTheNodeStoreIsNamed() {
         NodeStore store = NodeStore.open(tmp.resolve("store"));
         String missing = "/nix/store/0370cakz5b3yf6dlr2r75ybxsrjpp5k3-gh-2.96.0";
