@@ -204,7 +204,7 @@ public final class Create {
      * view's only inputs) as long as the path is valid in the store.
      */
     private StorePath view(NodeStore store, Lockfile lock, String system) throws IOException {
-        StringBuilder key = new StringBuilder(EnvironmentView.NAME).append('\n');
+        StringBuilder key = new StringBuilder(EnvironmentView.NAME).append(' ').append(EnvironmentView.VERSION).append('\n');
         for (EnvironmentView.Input in : EnvironmentView.inputs(lock, system)) {
             key.append(in.installId()).append(' ').append(in.path()).append(' ').append(in.priority()).append('\n');
         }

@@ -37,6 +37,8 @@ public final class EnvironmentView {
 
     /** The store path name of every view. */
     public static final String NAME = "flox-env";
+    /** Changes whenever the same inputs would give another tree: callers that remember views key them with it. */
+    public static final int VERSION = 1;
     private static final int MAX_SYMLINKS = 40;
 
     private EnvironmentView() {
