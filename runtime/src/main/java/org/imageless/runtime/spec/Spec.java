@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class Spec {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.imageless.runtime.Json.MAPPER;
 
     private final ObjectNode root;
 
@@ -71,6 +71,11 @@ public final class Spec {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".flox-tmp");
         Files.writeString(tmp, text);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** {@code root.path}: the container's root file system, relative to the bundle unless absolute. */
+    public String rootPath() {
+        return root.path("root").path("path").asText("rootfs");
     }
 
     public Map<String, String> annotations() {
