@@ -92,4 +92,32 @@ class FloxEnvironmentTest {
         Files.writeString(f, m);
         return f.toString();
     }
+
+    @Test
+    void aPublishedPackageKeepsItsReferencesToTheEnvironmentsPackagesAndRunsWithoutThem() throws Exception {
+        Path w = alice.dir("wrapper-src");
+        FloxEndToEndTest.ok(alice.flox(w, "init"));
+        FloxEndToEndTest.ok(alice.flox(w, "install", "acme/hello"));
+        String manifest = Files.readString(w.resolve(".flox/env/manifest.toml")) + """
+
+                [build.wrapper]
+                version = "0.1.0"
+                command = '''
+                  mkdir -p $out/bin
+                  printf '#!/bin/sh\\nexec %s "$@"\\n' "$(readlink -f "$FLOX_ENV/bin/hello")" > $out/bin/wrapper
+                  chmod +x $out/bin/wrapper
+                '''
+                """;
+        Files.writeString(w.resolve("m.toml"), manifest);
+        FloxEndToEndTest.ok(alice.flox(w, "edit", "-f", "m.toml"));
+        FloxEndToEndTest.ok(alice.flox(w, "publish", "-o", "acme", "wrapper"));
+
+        // a second user's environment has only the wrapper: hello comes with its closure
+        FloxUser bob = new FloxUser("bob", dir.resolve("bob"), hub.url(), hub.createUser("bob"));
+        hub.addMember("acme", "bob", "reader");
+        Path p = bob.dir("p");
+        FloxEndToEndTest.ok(bob.flox(p, "init"));
+        FloxEndToEndTest.ok(bob.flox(p, "install", "acme/wrapper"));
+        assertThat(FloxEndToEndTest.ok(bob.flox(p, "activate", "--", "wrapper")).out()).isEqualTo("Hello from flox \n");
+    }
 }

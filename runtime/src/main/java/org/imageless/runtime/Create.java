@@ -204,29 +204,7 @@ public final class Create {
      * view's only inputs) as long as the path is valid in the store.
      */
     private StorePath view(NodeStore store, Lockfile lock, String system) throws IOException {
-        StringBuilder key = new StringBuilder(EnvironmentView.NAME).append(' ').append(EnvironmentView.VERSION).append('\n');
-        for (EnvironmentView.Input in : EnvironmentView.inputs(lock, system)) {
-            key.append(in.installId()).append(' ').append(in.path()).append(' ').append(in.priority()).append('\n');
-        }
-        String hash = org.imageless.nix.hash.Hash.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .toBase32().replace("sha256:", "");
-        Path record = config.stateDir().resolve("views").resolve(hash);
-        if (Files.isRegularFile(record)) {
-            try {
-                StorePath known = StorePath.parse(Files.readString(record).strip());
-                if (store.isValid(known)) {
-                    return known;
-                }
-            } catch (RuntimeException stale) {
-                // rebuilt below
-            }
-        }
-        StorePath view = EnvironmentView.build(store, lock, system);
-        Files.createDirectories(record.getParent());
-        Path tmp = record.resolveSibling("." + hash + "." + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
-        Files.writeString(tmp, view + "\n");
-        Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return view;
+        return EnvironmentView.buildRemembered(store, lock, system, config.stateDir().resolve("views"));
     }
 
     /** The edits of the process, the same for the main process (create) and exec processes. */

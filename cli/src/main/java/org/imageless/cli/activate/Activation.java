@@ -5,13 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedSet;
@@ -93,28 +89,12 @@ public final class Activation {
     }
 
     /**
-     * The environment view of {@code lock}, built once per lock and system: the path is remembered
-     * under {@code $FLOX_CACHE_DIR/views/} so that activating again costs a file read.
+     * The environment view of {@code lock}, built once per set of installed outputs and remembered
+     * under {@code $FLOX_CACHE_DIR/views/} (the runtime's code, as nodes remember theirs), so that
+     * activating again costs a file read.
      */
     public static StorePath view(Session session, NodeStore store, Lockfile lock, String system) {
-        String key = sha256(store.dir() + "\n" + system + "\n" + lock.format());
-        Path memo = session.config().cacheDir().resolve("views").resolve(key);
-        try {
-            if (Files.isRegularFile(memo)) {
-                StorePath p = StorePath.parse(Files.readString(memo).strip());
-                if (store.isValid(p)) {
-                    return p;
-                }
-            }
-            StorePath view = EnvironmentView.build(store, lock, system);
-            Files.createDirectories(memo.getParent());
-            Path tmp = memo.resolveSibling(key + ".tmp" + ProcessHandle.current().pid());
-            Files.writeString(tmp, view + "\n");
-            Files.move(tmp, memo, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            return view;
-        } catch (IOException e) {
-            throw new NixException(Kind.IO, "cannot remember the environment view in " + memo + ": " + e.getMessage(), e);
-        }
+        return EnvironmentView.buildRemembered(store, lock, system, session.config().cacheDir().resolve("views"));
     }
 
     /** {@code argv} wrapped so that it sees {@code store} at {@code /nix/store}. */
@@ -222,11 +202,4 @@ public final class Activation {
         return null;
     }
 
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

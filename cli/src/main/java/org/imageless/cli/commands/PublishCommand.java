@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
  * {@code flox publish [-o OWNER] [PACKAGE]}: builds a {@code [build.<name>]} package of the
  * environment (its {@code command} runs in bash, in the activated environment, with {@code $out}
  * a fresh directory), adds {@code $out} to the user's store as {@code <name>-<version>} with the
- * references found in it, uploads that closure to the hub's binary cache and publishes the version
+ * references found in it (hashes of the environment's closure), uploads that closure to the hub's binary cache and publishes the version
  * in the catalog as {@code OWNER/<name>}.
  */
 @Command(name = "publish", description = "Build a package of the manifest's [build] section and publish it to the FloxHub catalog.")
@@ -66,9 +66,11 @@ public final class PublishCommand extends FloxCommand {
         NodeStore store = Activation.store(s);
         Lockfile lock = env.lock();
         Map<String, String> childEnv = new LinkedHashMap<>(s.env());
+        java.util.Set<StorePath> closure = java.util.Set.of();
         if (lock != null && !lock.packages(system).isEmpty()) {
             Activation.realise(s, store, lock, system);
             StorePath view = Activation.view(s, store, lock, system);
+            closure = store.closure(lock.storePathsToInstall(system));
             ActivationPlan plan = ActivationPlan.compute(new ActivationPlan.Request(ActivationMode.DEV, view.toString(),
                     env.description(), manifest.vars(), null, null, null, s.env()));
             childEnv.putAll(plan.environment());
@@ -87,7 +89,7 @@ public final class PublishCommand extends FloxCommand {
                 throw NixException.invalid("the build command of [build.%s] did not create $out: it must write the package to $out, "
                         + "e.g. 'mkdir -p $out/bin && cp hello $out/bin/'", name);
             }
-            StorePath path = store.add(out, name + "-" + version, true);
+            StorePath path = store.add(out, name + "-" + version, references(out, closure));
             s.err().printf("📦 %s%n", path);
 
             BinaryCacheUploader.UploadResult up;
@@ -114,6 +116,19 @@ public final class PublishCommand extends FloxCommand {
         } finally {
             deleteTree(work);
         }
+    }
+
+    /** The paths of the environment's closure whose hash occurs in {@code out}: what the package refers to. */
+    static java.util.Set<StorePath> references(Path out, java.util.Set<StorePath> closure) throws java.io.IOException {
+        Map<String, StorePath> byHash = new java.util.HashMap<>();
+        closure.forEach(p -> byHash.put(p.hashPart(), p));
+        org.imageless.nix.refs.ReferenceScanner scanner = new org.imageless.nix.refs.ReferenceScanner(byHash.keySet());
+        try (scanner) {
+            org.imageless.nix.nar.NarWriter.dump(out, scanner);
+        }
+        java.util.Set<StorePath> refs = new java.util.TreeSet<>();
+        scanner.found().forEach(h -> refs.add(byHash.get(h)));
+        return refs;
     }
 
     private String pick(Manifest manifest) {

@@ -73,6 +73,42 @@ public final class EnvironmentView {
         }
     }
 
+    /**
+     * {@link #build}, done once per store and set of inputs: the view's path is remembered in
+     * {@code viewsDir/<key>} (the key hashes {@link #VERSION} and the installed outputs with their
+     * priorities, the view's only inputs) and found again as long as it is valid in {@code store}.
+     * The node runtime and the CLI both call this, so a node and a developer's machine agree.
+     */
+    public static StorePath buildRemembered(NodeStore store, Lockfile lock, String system, Path viewsDir) {
+        StringBuilder key = new StringBuilder(NAME).append(' ').append(VERSION).append('\n');
+        for (Input in : inputs(lock, system)) {
+            key.append(in.installId()).append(' ').append(in.path()).append(' ').append(in.priority()).append('\n');
+        }
+        String hash = org.imageless.nix.hash.Hash.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toBase32().replace("sha256:", "");
+        Path record = viewsDir.resolve(hash);
+        try {
+            if (Files.isRegularFile(record)) {
+                try {
+                    StorePath known = StorePath.parse(Files.readString(record).strip());
+                    if (store.isValid(known)) {
+                        return known;
+                    }
+                } catch (RuntimeException stale) {
+                    // rebuilt below
+                }
+            }
+            StorePath view = build(store, lock, system);
+            Files.createDirectories(viewsDir);
+            Path tmp = record.resolveSibling("." + hash + "." + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+            Files.writeString(tmp, view + "\n");
+            Files.move(tmp, record, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return view;
+        } catch (IOException e) {
+            throw new NixException(NixException.Kind.IO, "cannot remember the environment view in " + viewsDir + ": " + e, e);
+        }
+    }
+
     /** The outputs to install of each package for {@code system}, in lock order, with their priorities. */
     public static List<Input> inputs(Lockfile lock, String system) {
         SequencedSet<StorePath> toInstall = lock.storePathsToInstall(system);
