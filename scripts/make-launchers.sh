@@ -12,7 +12,8 @@ for name in "$@"; do
   # make bench); the hub is a long-running server and keeps the JDK's default (G1).
   case "$name" in
     flox-node) module=node; main=org.imageless.node.FloxNode; training="aot-training"; gc="-XX:+UseSerialGC" ;;
-    flox) module=cli; main=org.imageless.cli.Flox; training="aot-training"; gc="-XX:+UseSerialGC" ;;
+    # flox: C1 only (-XX:TieredStopAtLevel=1): most calls live for well under a second
+    flox) module=cli; main=org.imageless.cli.Flox; training="aot-training"; gc="-XX:+UseSerialGC -XX:TieredStopAtLevel=1" ;;
     floxhub) module=hub; main=org.imageless.hub.FloxHub; training="aot-training"; gc="" ;;
     # the OCI runtime: a POSIX sh launcher (runtime/src/main/sh) that runs Java only for create and exec
     flox-container-runtime) module=runtime; main=org.imageless.runtime.ContainerRuntime; training="aot-training"; gc="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData" ;;

@@ -30,6 +30,7 @@ final class AotTraining {
             env.put("HOME", work.toString());
             env.put("FLOX_CONFIG_DIR", work.resolve("config").toString());
             env.put("FLOX_FLOXHUB_URL", "http://127.0.0.1:9");
+            env.put("FLOX_STORE_DIR", work.resolve("store").toString());
             PrintStream sink = new PrintStream(new ByteArrayOutputStream());
             for (int i = 0; i < 5; i++) {
                 Path dir = work.resolve("project-" + i);
