@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.imageless.environment.EnvironmentRef;
+import org.imageless.nix.cache.ProgressBar;
 import org.imageless.runtime.Create;
 import org.imageless.runtime.RuntimeLog;
 import org.imageless.runtime.config.NodeConfig;
@@ -39,7 +40,7 @@ final class Prefetch implements Callable<Integer> {
             String t = Files.readString(file).strip();
             token = t.isEmpty() ? Optional.empty() : Optional.of(t);
         }
-        ProgressBar progress = ProgressBar.onTerminal();
+        ProgressBar progress = ProgressBar.onTerminal("flox-node");
         Create.Prepared p;
         try {
             p = new Create(c, new RuntimeLog(null) {
