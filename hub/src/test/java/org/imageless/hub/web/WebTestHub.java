@@ -1,13 +1,11 @@
 package org.imageless.hub.web;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,6 +26,7 @@ import org.imageless.hub.Hub;
 import org.imageless.hub.auth.Expiry;
 import org.imageless.hub.server.HubServer;
 import org.imageless.hub.testing.Backend;
+import org.imageless.hub.testing.FloxmetaWorktree;
 import org.imageless.hub.testing.TestHubs;
 
 /**
@@ -37,8 +36,8 @@ import org.imageless.hub.testing.TestHubs;
  */
 public final class WebTestHub implements AutoCloseable {
 
-    public static final String MANIFEST = resource("/org/imageless/hub/git/manifest.toml");
-    public static final String LOCK = resource("/org/imageless/hub/git/manifest.lock");
+    public static final String MANIFEST = FloxmetaWorktree.MANIFEST;
+    public static final String LOCK = FloxmetaWorktree.LOCK;
 
     public final Hub hub;
     public final HubServer server;
@@ -149,14 +148,6 @@ public final class WebTestHub implements AutoCloseable {
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = WebTestHub.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
