@@ -64,10 +64,17 @@ public final class Create {
 
     private final NodeConfig config;
     private final RuntimeLog log;
+    private final boolean timings;
 
     public Create(NodeConfig config, RuntimeLog log) {
+        this(config, log, System.getenv("FLOX_RUNTIME_TIMINGS") != null);
+    }
+
+    /** With {@code timings}, an info line with the phase timings goes to the log (FLOX_RUNTIME_TIMINGS of the caller). */
+    public Create(NodeConfig config, RuntimeLog log, boolean timings) {
         this.config = config;
         this.log = log;
+        this.timings = timings;
     }
 
     /** What create did, for tests and timing. */
@@ -137,8 +144,8 @@ public final class Create {
                 Thread.currentThread().interrupt();
             }
         }
-        if (System.getenv("FLOX_RUNTIME_TIMINGS") != null) {
-            log.info("create " + id + " timings (ms since the JVM entered main):" + timings);
+        if (this.timings) {
+            log.info("create " + id + " timings (ms since create began):" + timings);
         }
         return new Result(Optional.empty(), resolved.shown(), view, closure, prepared.fetched());
     }
