@@ -200,7 +200,7 @@ class CreateTest {
         assertThat(create(b, "c1").environment()).isEqualTo("acme/web:1");
         Path b7 = bundle("app7", List.of("sh"), Map.of("flox.dev/environment", "acme/web:7"));
         assertThatThrownBy(() -> create(b7, "c2")).isInstanceOf(NixException.class)
-                .hasMessageContaining("the hub has no acme/web:7: generation 7 of acme/web does not exist")
+                .hasMessageContaining("the hub has no acme/web:7: environment 'acme/web' has no generation 7 (it has 1 to 1)")
                 .hasMessageContaining("Fix the flox.dev/environment annotation");
     }
 
@@ -208,7 +208,8 @@ class CreateTest {
     void anUnknownEnvironmentIsAnErrorNamingIt() throws IOException {
         Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/nope"));
         assertThatThrownBy(() -> create(b, "c1"))
-                .hasMessageContaining("the hub has no acme/nope: environment acme/nope does not exist");
+                .hasMessageContaining("the hub has no acme/nope: environment 'acme/nope' does not exist")
+                .hasMessageContaining("Fix the flox.dev/environment annotation");
     }
 
     @Test

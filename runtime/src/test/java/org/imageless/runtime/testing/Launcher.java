@@ -37,6 +37,13 @@ public final class Launcher {
         return new Launcher(script, Map.of("FLOX_NODE_CONFIG", nodeConfig.toString()));
     }
 
+    /** The same launcher with {@code name=value} added to its environment. */
+    public Launcher with(String name, String value) {
+        Map<String, String> more = new java.util.HashMap<>(env);
+        more.put(name, value);
+        return new Launcher(script, Map.copyOf(more));
+    }
+
     public static String realJava() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
