@@ -98,22 +98,30 @@ public final class RuntimeDaemon implements AutoCloseable {
         return new RuntimeDaemon(stateDir, journal, System.getenv("FLOX_RUNTIME_DEBUG") != null);
     }
 
-    /** {@code serve}: runs until SIGTERM/SIGINT, then finishes the requests it took and exits 0. */
+    /** {@code flox-container-runtime serve}: {@link #serve} with node.toml from the environment. */
     static int main(String[] args, Map<String, String> env) {
         if (args.length != 1) {
             System.err.println("usage: flox-container-runtime serve   (node.toml from " + NodeConfig.ENV + " or "
                     + NodeConfig.DEFAULT_FILE + ")");
             return 2;
         }
+        return serve(NodeConfig.file(env), System.err, env.get("FLOX_RUNTIME_DEBUG") != null);
+    }
+
+    /**
+     * Serves the state directory of node configuration {@code configFile} until SIGTERM/SIGINT,
+     * then finishes the requests it took and returns 0; 1 (with the reason on {@code journal}) when
+     * it cannot start. With {@code debug}, each request's outcome and duration go to the journal.
+     */
+    public static int serve(Path configFile, PrintStream journal, boolean debug) {
         RuntimeDaemon daemon;
         try {
-            Path file = NodeConfig.file(env);
-            NodeConfig config = NodeConfig.load(file);
-            daemon = new RuntimeDaemon(config.stateDir(), System.err, env.get("FLOX_RUNTIME_DEBUG") != null);
-            System.err.println("flox-container-runtime daemon: pid " + ProcessHandle.current().pid() + " serves "
-                    + config.stateDir().resolve(FIFO) + " (" + file + ")");
+            NodeConfig config = NodeConfig.load(configFile);
+            daemon = new RuntimeDaemon(config.stateDir(), journal, debug);
+            journal.println("flox-container-runtime daemon: pid " + ProcessHandle.current().pid() + " serves "
+                    + config.stateDir().resolve(FIFO) + " (" + configFile + ")");
         } catch (Exception e) {
-            System.err.println("flox-container-runtime daemon: cannot start: " + (e.getMessage() == null ? e : e.getMessage()));
+            journal.println("flox-container-runtime daemon: cannot start: " + (e.getMessage() == null ? e : e.getMessage()));
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
