@@ -38,7 +38,7 @@ report="$work/report.txt"
 line() { echo "$*" | tee -a "$report"; }
 
 # BENCH_PARTS picks what to run (default: all of them).
-parts=" ${BENCH_PARTS:-nar hub} "
+parts=" ${BENCH_PARTS:-nar hub runtime} "
 wants() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 line "# make bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores"
@@ -113,6 +113,19 @@ line "Hub NAR:       served $(mbps "$ms_a") MB/s (curl over loopback), disk $(mb
 kill $hub_pid 2>/dev/null || true
 wait $hub_pid 2>/dev/null || true
 trap - EXIT
+fi
+
+# --- Runtime: container create+start and exec, flox-container-runtime against plain runc ---------
+# The real runc (as root), the real hub and packages built by real nix, set up by the runtime's test
+# fixtures (RuntimeBench, a test-scope main); the launcher is bin/flox-container-runtime of make build.
+# Medians of BENCH_RUNTIME_RUNS alternating runs, without and then with the resident daemon.
+if wants runtime; then
+rm -f "$report.runtime"
+(cd "$top" && mvn -B -ntp -o -q -pl runtime -am test -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dbench.launcher="$top/bin/flox-container-runtime" -Dbench.runs="${BENCH_RUNTIME_RUNS:-11}" -Dbench.report="$report.runtime" \
+  > "$work/runtime-bench.log" 2>&1) || { echo "bench: the runtime bench failed; see $work/runtime-bench.log" >&2; exit 1; }
+grep -v '^  ' "$report.runtime" | while IFS= read -r l; do line "$l"; done
+grep '^  ' "$report.runtime" >> "$report.detail" || true
 fi
 
 echo "bench: report in $report"

@@ -92,7 +92,7 @@ class RuntimeBench {
                                     List.of("runc", "--root", root, "start", id));
                         } else {
                             Path b = bundle();
-                            ms = timed(List.of(script, "--root", root, "create", "--bundle", b.toString(), id),
+                            ms = timed(List.of(script, "--root", root, "--log", floxLog().toString(), "create", "--bundle", b.toString(), id),
                                     List.of(script, "--root", root, "start", id));
                         }
                         runc("delete", "--force", id);
@@ -116,6 +116,8 @@ class RuntimeBench {
                             + "with daemon: runc %d ms, flox %d ms, ratio %.2f (target <= 1.25)", runs,
                     median(exec.get("runc")), median(exec.get("jvm")), ratio(exec, "jvm", "runc"),
                     median(exec.get("runc-d")), median(exec.get("daemon")), ratio(exec, "daemon", "runc-d")));
+            List<String> timings = Files.readAllLines(floxLog()).stream().filter(l -> l.contains("timings")).toList();
+            report.add("  create phases, last without daemon: " + timings.get(runs + 4) + "; last with: " + timings.getLast());
             report.add("  (launcher: " + launcherKind + "; runs create " + runsText(create) + "; exec " + runsText(exec) + ")");
         } finally {
             if (daemon != null) {
@@ -128,6 +130,10 @@ class RuntimeBench {
         if (!file.isBlank()) {
             Files.write(Path.of(file), report, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         }
+    }
+
+    Path floxLog() {
+        return tmp.resolve("flox-log.json");
     }
 
     Path bundle() throws IOException {
@@ -168,6 +174,7 @@ class RuntimeBench {
     static int run(List<String> command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("FLOX_NODE_CONFIG", nodeConfig.toString());
+        pb.environment().put("FLOX_RUNTIME_TIMINGS", "1");
         Process p = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
