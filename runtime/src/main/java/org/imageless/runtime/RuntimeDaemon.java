@@ -181,6 +181,11 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
         OutputStream out = openReply(reply);
         if (out == null) {
+            try {
+                Files.deleteIfExists(reply);
+            } catch (IOException ignored) {
+                // stays until the launcher's pid comes round again (it removes a stale one then)
+            }
             journal.println("flox-container-runtime daemon: the launcher of '" + f[4] + " " + f[7] + "' did not open its reply FIFO "
                     + reply + " within " + RENDEZVOUS.toSeconds() + " s; the request is dropped");
             return;
