@@ -93,6 +93,7 @@ public final class Create {
         PodAnnotations pod = activate.annotations();
         EnvironmentRef ref = pod.environment().orElseThrow();
         Optional<String> token = token(spec);
+        lap(timings, "spec", t0);
         Prepared prepared = prepare(ref, token, id, null, timings, t0);
         Resolver.Resolved resolved = prepared.resolved();
         StorePath view = prepared.view();
@@ -170,6 +171,7 @@ public final class Create {
         GcRoots roots = new GcRoots(config.stateDir());
         NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
         try (GcRoots.Held held = roots.shared()) {
+            lap(timings, "store", t0);
             Resolver.Resolved resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
             lap(timings, "resolve", t0);
             resolved.offlineNote().ifPresent(log::warning);
