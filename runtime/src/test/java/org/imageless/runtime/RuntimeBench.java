@@ -71,7 +71,9 @@ class RuntimeBench {
 
             Map<String, long[]> create = new LinkedHashMap<>();
             Map<String, long[]> exec = new LinkedHashMap<>();
+            Map<String, long[]> createOnly = new LinkedHashMap<>();
             for (String k : List.of("runc", "jvm", "runc-d", "daemon")) {
+                createOnly.put(k, new long[runs]);
                 create.put(k, new long[runs]);
                 exec.put(k, new long[runs]);
             }
@@ -85,21 +87,23 @@ class RuntimeBench {
                     for (String k : phase) {
                         boolean plain = k.startsWith("runc");
                         String id = k + "-" + (++serial);
+                        long only;
                         long ms;
                         if (plain) {
                             Path b = copyBundle(prepared, id);
-                            ms = timed(List.of("runc", "--root", root, "create", "--bundle", b.toString(), id),
-                                    List.of("runc", "--root", root, "start", id));
+                            only = timed(List.of("runc", "--root", root, "create", "--bundle", b.toString(), id));
+                            ms = only + timed(List.of("runc", "--root", root, "start", id));
                         } else {
                             Path b = bundle();
-                            ms = timed(List.of(script, "--root", root, "--log", floxLog().toString(), "create", "--bundle", b.toString(), id),
-                                    List.of(script, "--root", root, "start", id));
+                            only = timed(List.of(script, "--root", root, "--log", floxLog().toString(), "create", "--bundle", b.toString(), id));
+                            ms = only + timed(List.of(script, "--root", root, "start", id));
                         }
                         runc("delete", "--force", id);
                         Path p = tmp.resolve("p-" + id + ".json");
                         Files.copy(plain ? editedProcess : process, p);
                         long e = timed(List.of(plain ? "runc" : script, "--root", root, "exec", "--process", p.toString(), "long"));
                         if (i >= 0) {
+                            createOnly.get(k)[i] = only;
                             create.get(k)[i] = ms;
                             exec.get(k)[i] = e;
                         }
@@ -118,6 +122,10 @@ class RuntimeBench {
                     median(exec.get("runc-d")), median(exec.get("daemon")), ratio(exec, "daemon", "runc-d")));
             List<String> timings = Files.readAllLines(floxLog()).stream().filter(l -> l.contains("timings")).toList();
             report.add("  create phases, last without daemon: " + timings.get(runs + 4) + "; last with: " + timings.getLast());
+            report.add(String.format("  create alone (medians): runc %d ms, flox without daemon %d ms; runc %d ms, flox with daemon %d ms",
+                    median(createOnly.get("runc")), median(createOnly.get("jvm")), median(createOnly.get("runc-d")), median(createOnly.get("daemon"))));
+            List<String> served = Files.readAllLines(tmp.resolve("daemon.log"));
+            report.add("  daemon's own account of the last requests: " + served.subList(Math.max(0, served.size() - 4), served.size()));
             report.add("  (launcher: " + launcherKind + "; runs create " + runsText(create) + "; exec " + runsText(exec) + ")");
         } finally {
             if (daemon != null) {
@@ -151,6 +159,7 @@ class RuntimeBench {
         ProcessBuilder pb = new ProcessBuilder(Launcher.realJava(), "-cp", System.getProperty("java.class.path"),
                 ContainerRuntime.class.getName(), "serve");
         pb.environment().put("FLOX_NODE_CONFIG", nodeToml.toString());
+        pb.environment().put("FLOX_RUNTIME_DEBUG", "1");
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("daemon.log").toFile()));
         Process p = pb.start();
         for (int i = 0; i < 300; i++) {
