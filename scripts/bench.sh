@@ -38,7 +38,7 @@ report="$work/report.txt"
 line() { echo "$*" | tee -a "$report"; }
 
 # BENCH_PARTS picks what to run (default: all of them).
-parts=" ${BENCH_PARTS:-nar hub} "
+parts=" ${BENCH_PARTS:-nar hub cli runtime} "
 wants() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 line "# make bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores"
@@ -115,6 +115,7 @@ wait $hub_pid 2>/dev/null || true
 trap - EXIT
 fi
 
+if wants cli; then
 # flox activate -- true: the CLI's whole activation path (config, environment, lock, view, bubblewrap
 # mounting the store at /nix/store, exec) with the closure already present, against running true.
 fx="$work/flox-activate"
@@ -125,5 +126,19 @@ sh -c "cd '$fx/project' && $fenv '$top/bin/flox' init >/dev/null && $fenv '$top/
 compare flox "cd '$fx/project' && $fenv '$top/bin/flox' activate -- true" true "true"
 [ "$ms_b" -gt 0 ] || ms_b=1
 line "flox activate: flox activate -- true ${ms_a} ms, true ${ms_b} ms, ratio $(ratio "$ms_a" "$ms_b") (one JVM start; view remembered per lock; empty environment, closure present)"
+fi
+
+# --- Runtime: container create+start and exec, flox-container-runtime against plain runc ---------
+# The real runc (as root), the real hub and packages built by real nix, set up by the runtime's test
+# fixtures (RuntimeBench, a test-scope main); the launcher is bin/flox-container-runtime of make build.
+# Medians of BENCH_RUNTIME_RUNS alternating runs, without and then with the resident daemon.
+if wants runtime; then
+rm -f "$report.runtime"
+(cd "$top" && mvn -B -ntp -o -q -pl runtime -am test -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dbench.launcher="$top/bin/flox-container-runtime" -Dbench.runs="${BENCH_RUNTIME_RUNS:-11}" -Dbench.report="$report.runtime" \
+  > "$work/runtime-bench.log" 2>&1) || { echo "bench: the runtime bench failed; see $work/runtime-bench.log" >&2; exit 1; }
+grep -v '^  ' "$report.runtime" | while IFS= read -r l; do line "$l"; done
+grep '^  ' "$report.runtime" >> "$report.detail" || true
+fi
 
 echo "bench: report in $report"

@@ -89,4 +89,37 @@ class FloxNodeRuntimeTest {
             assertThat(r.stderr()).contains("flox-node: error: the hub has no acme/none");
         }
     }
+
+    @Test
+    void runtimeServeServesTheStateDirectoryUntilSigtermAndASecondOneRefusesToStart() throws Exception {
+        Path config = RuntimeFixture.nodeConfig(dir.resolve("node"), java.net.URI.create("http://127.0.0.1:9"),
+                "k-1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]), "");
+        Path state = NodeConfig.load(config).stateDir();
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.imageless.node.FloxNode", "runtime", "serve", "--config", config.toString());
+        Path journal = dir.resolve("journal.txt");
+        pb.redirectErrorStream(true).redirectOutput(journal.toFile());
+        Process serve = pb.start();
+        try {
+            Path pidFile = state.resolve(org.imageless.runtime.RuntimeDaemon.PID_FILE);
+            for (int i = 0; i < 300 && !(Files.exists(pidFile) && Files.readString(pidFile).strip().equals(String.valueOf(serve.pid()))); i++) {
+                Thread.sleep(50);
+            }
+            assertThat(pidFile).content().isEqualTo(serve.pid() + "\n");
+            assertThat(Files.readString(journal)).contains("pid " + serve.pid() + " serves " + state.resolve("runtime.fifo"));
+
+            Run second = run(config, "runtime", "serve");
+            assertThat(second.exit()).isEqualTo(1);
+            assertThat(second.stdout() + second.stderr()).contains("another flox-container-runtime daemon (pid " + serve.pid() + ")");
+
+            serve.destroy(); // SIGTERM
+            assertThat(serve.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(serve.exitValue()).isIn(0, 143);
+            assertThat(pidFile).doesNotExist();
+            assertThat(state.resolve("runtime.fifo")).doesNotExist();
+            assertThat(Files.readString(journal)).contains("stopped");
+        } finally {
+            serve.destroyForcibly();
+        }
+    }
 }

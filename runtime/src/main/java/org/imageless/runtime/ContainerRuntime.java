@@ -11,6 +11,8 @@ import org.imageless.runtime.config.NodeConfig;
  *   create LOG BUNDLE ID          edit BUNDLE/config.json
  *   exec LOG ACTIVATION PROCESS-FILE   edit the exec process file with the activation
  *                                      recorded at create (state_dir/containers/ID/activation.json)
+ *   serve                         resident mode ({@link RuntimeDaemon}): prepare creates and execs
+ *                                 for launchers, so that they start no JVM
  * </pre>
  * LOG is runc's {@code --log} file ({@code -} for none). Nothing is written to stdout or stderr
  * (they belong to the container): a failure is one JSON error line in LOG and exit status 1.
@@ -23,6 +25,9 @@ public final class ContainerRuntime {
     public static void main(String[] args) {
         System.exit(run(args, System.getenv()));
     }
+
+    /** In the caller's environment: log create's phase timings. */
+    static final String TIMINGS = "FLOX_RUNTIME_TIMINGS";
 
     /** runc's rule for container ids; ids name directories under state_dir, so nothing else is accepted. */
     static boolean validId(String id) {
@@ -38,6 +43,9 @@ public final class ContainerRuntime {
                 System.err.println("flox-container-runtime: AOT training set-up failed: " + e);
                 return 1;
             }
+        }
+        if (args.length >= 1 && args[0].equals("serve")) {
+            return RuntimeDaemon.main(args, env);
         }
         if (args.length == 1 && args[0].equals("aot-training")) {
             try {
@@ -55,7 +63,8 @@ public final class ContainerRuntime {
                 return 1;
             }
             switch (args.length == 4 ? args[0] : "") {
-                case "create" -> new Create(NodeConfig.load(NodeConfig.file(env)), log).run(Path.of(args[2]), args[3]);
+                case "create" -> new Create(NodeConfig.load(NodeConfig.file(env)), log, env.get(TIMINGS) != null)
+                        .run(Path.of(args[2]), args[3]);
                 case "exec" -> Exec.run(Path.of(args[2]), Path.of(args[3]));
                 default -> {
                     log.error("flox-container-runtime: internal usage error: expected 'create LOG BUNDLE ID' or "

@@ -64,10 +64,17 @@ public final class Create {
 
     private final NodeConfig config;
     private final RuntimeLog log;
+    private final boolean timings;
 
     public Create(NodeConfig config, RuntimeLog log) {
+        this(config, log, System.getenv("FLOX_RUNTIME_TIMINGS") != null);
+    }
+
+    /** With {@code timings}, an info line with the phase timings goes to the log (FLOX_RUNTIME_TIMINGS of the caller). */
+    public Create(NodeConfig config, RuntimeLog log, boolean timings) {
         this.config = config;
         this.log = log;
+        this.timings = timings;
     }
 
     /** What create did, for tests and timing. */
@@ -86,6 +93,7 @@ public final class Create {
         PodAnnotations pod = activate.annotations();
         EnvironmentRef ref = pod.environment().orElseThrow();
         Optional<String> token = token(spec);
+        lap(timings, "spec", t0);
         Prepared prepared = prepare(ref, token, id, null, timings, t0);
         Resolver.Resolved resolved = prepared.resolved();
         StorePath view = prepared.view();
@@ -137,8 +145,8 @@ public final class Create {
                 Thread.currentThread().interrupt();
             }
         }
-        if (System.getenv("FLOX_RUNTIME_TIMINGS") != null) {
-            log.info("create " + id + " timings (ms since the JVM entered main):" + timings);
+        if (this.timings) {
+            log.info("create " + id + " timings (ms since create began):" + timings);
         }
         return new Result(Optional.empty(), resolved.shown(), view, closure, prepared.fetched());
     }
@@ -163,6 +171,7 @@ public final class Create {
         GcRoots roots = new GcRoots(config.stateDir());
         NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
         try (GcRoots.Held held = roots.shared()) {
+            lap(timings, "store", t0);
             Resolver.Resolved resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
             lap(timings, "resolve", t0);
             resolved.offlineNote().ifPresent(log::warning);

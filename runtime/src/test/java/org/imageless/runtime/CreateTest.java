@@ -19,7 +19,6 @@ import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
 import org.imageless.runtime.config.NodeConfig;
 import org.imageless.runtime.testing.Bundles;
-import org.imageless.runtime.testing.HubStandIn;
 import org.imageless.runtime.testing.RuntimeFixture;
 import org.imageless.runtime.testing.TestHub;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The create and exec preparation against a hub stand-in and a binary cache written by real nix,
+ * The create and exec preparation against the real hub (packages built by real nix, uploaded to its cache),
  * on bundles as containerd writes them (runc itself runs in {@link RuncTest}).
  */
 class CreateTest {
@@ -201,7 +200,7 @@ class CreateTest {
         assertThat(create(b, "c1").environment()).isEqualTo("acme/web:1");
         Path b7 = bundle("app7", List.of("sh"), Map.of("flox.dev/environment", "acme/web:7"));
         assertThatThrownBy(() -> create(b7, "c2")).isInstanceOf(NixException.class)
-                .hasMessageContaining("the hub has no acme/web:7: generation 7 of acme/web does not exist")
+                .hasMessageContaining("the hub has no acme/web:7: environment 'acme/web' has no generation 7 (it has 1 to 1)")
                 .hasMessageContaining("Fix the flox.dev/environment annotation");
     }
 
@@ -209,7 +208,8 @@ class CreateTest {
     void anUnknownEnvironmentIsAnErrorNamingIt() throws IOException {
         Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/nope"));
         assertThatThrownBy(() -> create(b, "c1"))
-                .hasMessageContaining("the hub has no acme/nope: environment acme/nope does not exist");
+                .hasMessageContaining("the hub has no acme/nope: environment 'acme/nope' does not exist")
+                .hasMessageContaining("Fix the flox.dev/environment annotation");
     }
 
     @Test
@@ -305,32 +305,31 @@ class CreateTest {
 
     @Test
     void aNarThatDoesNotMatchItsHashIsRefusedAndNothingIsStored() throws Exception {
-        Path cache = tmp.resolve("tampered-cache");
-        try (var files = Files.walk(fixture.cache)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path to = cache.resolve(fixture.cache.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
-        // the busybox narinfo now points at the tools NAR: its hashes do not match what the narinfo says
-        Path busyboxInfo = cache.resolve(StorePath.parse(fixture.busybox).hashPart() + ".narinfo");
-        String toolsUrl = Files.readAllLines(cache.resolve(StorePath.parse(fixture.tools).hashPart() + ".narinfo")).stream()
-                .filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow();
-        Files.writeString(busyboxInfo, Files.readString(busyboxInfo).replaceAll("(?m)^URL: .*$", toolsUrl));
-        // a stand-in: the real hub verifies every upload, so it cannot be made to serve a damaged NAR
-        try (HubStandIn tampered = new HubStandIn(cache)) {
-            tampered.push("acme", "web", RuntimeFixture.lock(Map.of("busybox", fixture.busybox), Map.of(), null));
-            config = NodeConfig.load(RuntimeFixture.nodeConfig(tmp.resolve("node4"), tampered.url(), fixture.key.publicKey(), ""));
+        // a hub of its own whose stored busybox NAR is damaged on disk (the hub verifies uploads, not what it serves later)
+        try (TestHub damaged = new TestHub(tmp.resolve("damaged"), fixture)) {
+            damaged.push("web", TestHub.manifest(List.of("busybox"), Map.of(), null));
+            Path busyboxNar = narFile(damaged, fixture.busybox);
+            Files.copy(narFile(damaged, fixture.tools), busyboxNar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            config = NodeConfig.load(RuntimeFixture.nodeConfig(tmp.resolve("node4"), damaged.url(), damaged.publicKey(), ""));
             Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web"));
             assertThatThrownBy(() -> create(b, "c1")).isInstanceOf(NixException.class)
                     .hasMessageContaining("cannot realise the packages of acme/web:1")
-                    .hasMessageContaining("does not match its narinfo")
                     .hasMessageContaining("nothing between the node and the hub alters downloads");
             assertThat(NodeStore.open(config.storeDir()).list()).isEmpty();
+        }
+    }
+
+    /** The file of {@code storePath}'s NAR in the hub's data directory (named by its narinfo's URL). */
+    static Path narFile(TestHub hub, String storePath) throws IOException {
+        String narinfo;
+        try (var in = hub.url().resolve("/cache/" + StorePath.parse(storePath).hashPart() + ".narinfo").toURL().openStream()) {
+            narinfo = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String url = narinfo.lines().filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow().substring("URL: ".length());
+        String name = Path.of(url).getFileName().toString();
+        try (var files = Files.walk(hub.dataDir())) {
+            return files.filter(f -> f.getFileName().toString().equals(name) && f.getParent().getFileName().toString().equals("nar"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no NAR file " + name + " under " + hub.dataDir()));
         }
     }
 

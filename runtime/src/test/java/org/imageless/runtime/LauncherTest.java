@@ -177,4 +177,19 @@ class LauncherTest {
                 .contains("could not \"find\" class").contains("FLOX_JAVA");
         assertThat(line.path("time").asText()).endsWith("Z");
     }
+
+    @Test
+    void theLauncherTakesTheFirstOneLineStringOfStateDirAndRuncFromNodeToml() throws Exception {
+        Path config = Files.writeString(tmp.resolve("node4.toml"), "# node\n  runc=\"/nonexistent/first\"\nrunc = \"/nonexistent/second\"\n"
+                + "runc_other = \"/x\"\nstate_dir = \"" + tmp.resolve("ignored") + "\" trailing\nstate_dir = '" + state + "' # used\n");
+        Launcher l = Launcher.write(tmp.resolve("bin5"), fakeJava.toString(), config);
+        Path log = tmp.resolve("log5.json");
+        Launcher.Run r = l.run(tmp, "--log", log.toString(), "state", "abc");
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(Files.readString(log)).contains("the real runc '/nonexistent/first' was not found");
+        Files.createDirectories(state);
+        l.run(tmp, "state", "abc"); // no --log: the error goes to state_dir/runtime-log.json
+        assertThat(state.resolve("runtime-log.json")).content().contains("/nonexistent/first");
+        assertThat(tmp.resolve("ignored")).doesNotExist();
+    }
 }

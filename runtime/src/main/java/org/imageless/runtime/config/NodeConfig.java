@@ -36,6 +36,8 @@ public record NodeConfig(URI hubUrl, List<PublicKey> trustedKeys, Path storeDir,
     public static final String ENV = "FLOX_NODE_CONFIG";
     public static final Path DEFAULT_FILE = Path.of("/etc/flox/node.toml");
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/flox");
+    /** Thread-safe once built; one per JVM (the resident daemon loads node.toml per request). */
+    private static final TomlMapper TOML = new TomlMapper();
     static final List<String> KEYS = List.of("hub_url", "trusted_keys", "store_dir", "token_file", "runc", "state_dir",
             "node_name", "system");
 
@@ -70,7 +72,7 @@ public record NodeConfig(URI hubUrl, List<PublicKey> trustedKeys, Path storeDir,
     public static NodeConfig parse(String text, String file) {
         JsonNode root;
         try {
-            root = new TomlMapper().readTree(text);
+            root = TOML.readTree(text);
         } catch (IOException e) {
             throw NixException.invalid("%s is not valid TOML: %s", file, e.getMessage().lines().findFirst().orElse(""));
         }

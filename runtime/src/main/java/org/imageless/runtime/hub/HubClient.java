@@ -89,9 +89,8 @@ public final class HubClient {
     private record Response(int status, String body) {}
 
     private Response send(String method, URI uri, String body) {
-        HttpURLConnection c = null;
         try {
-            c = (HttpURLConnection) uri.toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
             c.setRequestMethod(method);
             c.setConnectTimeout((int) timeout.toMillis());
             c.setReadTimeout((int) timeout.toMillis());
@@ -113,17 +112,19 @@ public final class HubClient {
                 int quote = warning.indexOf('"');
                 warnings.add(quote >= 0 && warning.endsWith("\"") ? warning.substring(quote + 1, warning.length() - 1) : warning);
             }
-            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String text = "";
+            try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                if (in != null) {
+                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
             return new Response(status, text);
         } catch (IOException e) {
             throw new NixException(NixException.Kind.UNAVAILABLE, "cannot reach the hub at " + hubUrl + " ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
-        } finally {
-            if (c != null) {
-                c.disconnect();
-            }
         }
+        // no disconnect(): a body read to its end and closed returns the connection to the JDK's
+        // keep-alive cache, so the resident daemon asks the hub without a new TCP (and TLS) handshake
     }
 
     private static Optional<String> errorMessage(String body) {

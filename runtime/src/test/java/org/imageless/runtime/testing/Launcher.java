@@ -37,6 +37,22 @@ public final class Launcher {
         return new Launcher(script, Map.of("FLOX_NODE_CONFIG", nodeConfig.toString()));
     }
 
+    /** An existing launcher script (e.g. {@code bin/flox-container-runtime} of {@code make build}) for node.toml {@code nodeConfig}. */
+    public static Launcher of(Path script, Path nodeConfig) {
+        return new Launcher(script, Map.of("FLOX_NODE_CONFIG", nodeConfig.toString()));
+    }
+
+    public Path script() {
+        return script;
+    }
+
+    /** The same launcher with {@code name=value} added to its environment. */
+    public Launcher with(String name, String value) {
+        Map<String, String> more = new java.util.HashMap<>(env);
+        more.put(name, value);
+        return new Launcher(script, Map.copyOf(more));
+    }
+
     public static String realJava() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }

@@ -8,19 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.imageless.hub.auth.Authentication;
-import org.imageless.hub.auth.Principal;
-import org.imageless.hub.auth.Visibility;
 import org.imageless.hub.testing.RunningHub;
 import org.imageless.nix.testing.RealNix;
 
 /**
  * The real hub ({@link RunningHub}) with the runtime fixture's packages in it, as a user would set
- * it up, behind a {@link HubStandIn} for the one endpoint the hub does not serve yet
- * ({@code GET /api/v1/environments/{o}/{n}/generations/{n|live}}, contract C1): the stand-in answers
- * it with the generations pushed here, asks the real hub's authenticator and access policy who may
- * read, and forwards {@code /cache} and activation reports to the real hub. When the hub serves C1, {@link #url()} becomes
- * the hub's own URL.
+ * it up; nodes use its own URL (contract C1's {@code GET /api/v1/environments/{o}/{n}/generations/{n|live}},
+ * its binary cache at {@code /cache} and activation reports at {@code PUT /api/v1/events}).
  *
  * <p>Set-up: user {@code alice} owns org {@code acme}; real {@code nix copy} uploads the packages to the
  * hub's cache (which re-signs them with the hub's key); they are published in the catalog as
@@ -31,47 +25,24 @@ public final class TestHub implements AutoCloseable {
 
     public final RunningHub hub;
     public final String alice;
+    private final Path dataDir;
     private final RuntimeFixture packages;
-    private final HubStandIn api;
 
     public TestHub(Path dir, RuntimeFixture packages) {
         this.packages = packages;
-        hub = RunningHub.start(dir.resolve("hub"));
+        dataDir = dir.resolve("hub");
+        hub = RunningHub.start(dataDir);
         alice = hub.createUser("alice");
         hub.createOrg("acme", "alice");
         upload(dir, packages.busybox, packages.tools);
         hub.publishPackage("acme", "busybox", "1.36.0", Map.of(RuntimeFixture.SYSTEM, packages.busybox), alice);
         hub.publishPackage("acme", "tools", "1.0.0", Map.of(RuntimeFixture.SYSTEM, packages.tools), alice);
         hub.publishPackage("acme", "mactool", "1.0.0", Map.of("aarch64-darwin", packages.tools), alice);
-        try {
-            api = new HubStandIn(dir.resolve("no-cache-dir"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        api.forwardTo(URI.create(hub.url()));
-        api.authorizer(this::authorize);
     }
 
-    /** The real hub's decision on reading an environment of {@code owner}, with its own messages. */
-    private java.util.Optional<HubStandIn.Denial> authorize(String authorization, String owner, boolean isPrivate) {
-        Principal principal = Principal.ANONYMOUS;
-        if (authorization != null) {
-            Authentication a = hub.hub().authenticator().authenticate(authorization);
-            if (a instanceof Authentication.Failed f) {
-                return java.util.Optional.of(new HubStandIn.Denial(isPrivate ? 401 : 299,
-                        isPrivate ? f.message() : "the token was ignored: " + f.message()));
-            }
-            principal = ((Authentication.Authenticated) a).principal();
-        }
-        if (!isPrivate || hub.hub().access().canRead(principal, owner, Visibility.PRIVATE)) {
-            return java.util.Optional.empty();
-        }
-        try {
-            hub.hub().access().checkRead(principal, owner, Visibility.PRIVATE);
-            return java.util.Optional.empty();
-        } catch (org.imageless.hub.HubException e) {
-            return java.util.Optional.of(new HubStandIn.Denial(principal instanceof Principal.Anonymous ? 401 : 403, e.getMessage()));
-        }
+    /** The hub's data directory (its binary cache's files are under {@code cache/}). */
+    public Path dataDir() {
+        return dataDir;
     }
 
     private void upload(Path dir, String... paths) {
@@ -90,7 +61,7 @@ public final class TestHub implements AutoCloseable {
 
     /** What nodes put in hub_url. */
     public URI url() {
-        return api.url();
+        return URI.create(hub.url());
     }
 
     /** The key nodes trust: the hub's. */
@@ -121,23 +92,16 @@ public final class TestHub implements AutoCloseable {
     /** Pushes the next generation of {@code acme/name} (locked by the hub's catalog) as alice; returns its number. */
     public int push(String name, String manifestToml) {
         String lock = hub.lockFor("acme", manifestToml, alice);
-        int n = hub.pushGeneration("acme", name, manifestToml, lock, alice);
-        int served = api.push("acme", name, lock);
-        if (served != n) {
-            throw new IllegalStateException("the stand-in numbers generations differently: " + served + " vs " + n);
-        }
-        return n;
+        return hub.pushGeneration("acme", name, manifestToml, lock, alice);
     }
 
     /** Makes {@code acme/name} private on the hub (who may read it is then the hub's decision). */
     public void makePrivate(String name) {
         hub.setVisibility("acme", name, "private", alice);
-        api.makePrivate("acme", name, "decided-by-the-hub");
     }
 
     @Override
     public void close() {
-        api.close();
         hub.close();
     }
 }

@@ -1,0 +1,339 @@
+package org.imageless.runtime;
+
+import java.io.BufferedReader;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.imageless.runtime.config.NodeConfig;
+
+/**
+ * Resident mode of {@code flox-container-runtime}: one long-running JVM per node that prepares
+ * {@code create} and {@code exec} for the launcher, which then starts no JVM of its own.
+ *
+ * <p>Protocol (the launcher is POSIX sh, so: FIFOs and lines). The daemon owns
+ * {@code state_dir/runtime.fifo} (mode 0600, opened read-write so that it never sees end-of-file)
+ * and {@code state_dir/runtime.pid}. A launcher makes a fresh reply FIFO, then writes one request
+ * line, shorter than {@code PIPE_BUF} so that lines of concurrent launchers never interleave:
+ * <pre>
+ *   flox-runtime-1 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB create|exec TAB LOG TAB ARG TAB ARG
+ * </pre>
+ * (the per-call main's arguments, see {@link ContainerRuntime}, and the environment that matters to
+ * it). The daemon opens the reply FIFO for writing (the open meets the launcher's open for reading:
+ * from then on the request is the daemon's), runs exactly what the per-call main runs, in a virtual
+ * thread, and writes the exit status as one line. Failures go to the request's LOG as one JSON line,
+ * as without a daemon. If the daemon dies after it took a request, the launcher reads end-of-file
+ * without a status and fails with a message saying so; a launcher that died before it opened its
+ * reply FIFO costs the daemon one waiting thread for {@link #RENDEZVOUS}.
+ *
+ * <p>The daemon's own messages (start, stop, malformed requests, internal errors) go to its stderr
+ * (the journal under systemd); request outcomes are not logged there unless {@code FLOX_RUNTIME_DEBUG}
+ * is set, and never any token (requests carry none).
+ */
+public final class RuntimeDaemon implements AutoCloseable {
+
+    public static final String FIFO = "runtime.fifo";
+    public static final String PID_FILE = "runtime.pid";
+    /** Where launchers make their reply FIFOs. */
+    public static final String REPLIES = "replies";
+    public static final String VERSION = "flox-runtime-1";
+    /** How long the daemon waits for a launcher to open its reply FIFO. */
+    static final Duration RENDEZVOUS = Duration.ofSeconds(10);
+
+    private final Path stateDir;
+    private final Path fifo;
+    private final Path pidFile;
+    private final PrintStream journal;
+    private final boolean debug;
+    private final RandomAccessFile channel;
+    private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread reader;
+
+    private RuntimeDaemon(Path stateDir, PrintStream journal, boolean debug) throws IOException {
+        this.stateDir = stateDir;
+        this.fifo = stateDir.resolve(FIFO);
+        this.pidFile = stateDir.resolve(PID_FILE);
+        this.journal = journal;
+        this.debug = debug;
+        Files.createDirectories(stateDir.resolve(REPLIES));
+        Optional<Long> other = livePid(pidFile);
+        if (other.isPresent() && other.get() != ProcessHandle.current().pid()) {
+            throw new IllegalStateException("another flox-container-runtime daemon (pid " + other.get() + ") serves "
+                    + stateDir + " already: stop it first (systemctl stop flox-runtime), or remove " + pidFile
+                    + " if that process is something else");
+        }
+        Files.deleteIfExists(fifo);
+        mkfifo(fifo);
+        // read-write: the daemon is a writer too, so the FIFO never reaches end-of-file between launchers,
+        // and a launcher's write never blocks while the daemon lives
+        channel = new RandomAccessFile(fifo.toFile(), "rw");
+        Path tmp = stateDir.resolve("." + PID_FILE + ".tmp");
+        Files.writeString(tmp, ProcessHandle.current().pid() + "\n");
+        Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        reader = Thread.ofPlatform().name("flox-runtime-requests").start(this::readRequests);
+    }
+
+    /**
+     * Starts serving {@code stateDir}: makes the FIFO, writes the pid file (launchers use the daemon
+     * from then on) and reads requests on a thread of its own until {@link #close()}.
+     */
+    public static RuntimeDaemon start(Path stateDir, PrintStream journal) throws IOException {
+        return new RuntimeDaemon(stateDir, journal, System.getenv("FLOX_RUNTIME_DEBUG") != null);
+    }
+
+    /** {@code flox-container-runtime serve}: {@link #serve} with node.toml from the environment. */
+    static int main(String[] args, Map<String, String> env) {
+        if (args.length != 1) {
+            System.err.println("usage: flox-container-runtime serve   (node.toml from " + NodeConfig.ENV + " or "
+                    + NodeConfig.DEFAULT_FILE + ")");
+            return 2;
+        }
+        return serve(NodeConfig.file(env), System.err, env.get("FLOX_RUNTIME_DEBUG") != null);
+    }
+
+    /**
+     * Serves the state directory of node configuration {@code configFile} until SIGTERM/SIGINT,
+     * then finishes the requests it took and returns 0; 1 (with the reason on {@code journal}) when
+     * it cannot start. With {@code debug}, each request's outcome and duration go to the journal.
+     */
+    public static int serve(Path configFile, PrintStream journal, boolean debug) {
+        RuntimeDaemon daemon;
+        try {
+            NodeConfig config = NodeConfig.load(configFile);
+            daemon = new RuntimeDaemon(config.stateDir(), journal, debug);
+            journal.println("flox-container-runtime daemon: pid " + ProcessHandle.current().pid() + " serves "
+                    + config.stateDir().resolve(FIFO) + " (" + configFile + ")");
+        } catch (Exception e) {
+            journal.println("flox-container-runtime daemon: cannot start: " + (e.getMessage() == null ? e : e.getMessage()));
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
+        daemon.await();
+        return 0;
+    }
+
+    /** Waits until the daemon is closed. */
+    public void await() {
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public Path fifo() {
+        return fifo;
+    }
+
+    public Path pidFile() {
+        return pidFile;
+    }
+
+    private void readRequests() {
+        try {
+            BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(channel.getFD()), StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (closed.get()) {
+                        break; // close()'s wake-up line: every request written before it was taken
+                    }
+                    continue;
+                }
+                String request = line;
+                requests.execute(() -> handle(request));
+            }
+        } catch (IOException e) {
+            if (!closed.get()) {
+                journal.println("flox-container-runtime daemon: reading " + fifo + " failed, stopping: " + e);
+            }
+        }
+    }
+
+    private void handle(String line) {
+        String[] f = line.split("\t", -1);
+        if (f.length != 8 || !f[0].equals(VERSION) || !(f[4].equals("create") || f[4].equals("exec"))) {
+            journal.println("flox-container-runtime daemon: ignored a request that is not '" + VERSION
+                    + " REPLY CONFIG TIMINGS create|exec LOG ARG ARG' (" + f.length + " fields; a launcher of another version?)");
+            return;
+        }
+        Path reply = Path.of(f[1]);
+        if (!reply.isAbsolute() || !isFifo(reply)) {
+            journal.println("flox-container-runtime daemon: ignored a request whose reply FIFO " + reply + " does not exist");
+            return;
+        }
+        OutputStream out = openReply(reply);
+        if (out == null) {
+            try {
+                Files.deleteIfExists(reply);
+            } catch (IOException ignored) {
+                // stays until the launcher's pid comes round again (it removes a stale one then)
+            }
+            journal.println("flox-container-runtime daemon: the launcher of '" + f[4] + " " + f[7] + "' did not open its reply FIFO "
+                    + reply + " within " + RENDEZVOUS.toSeconds() + " s; the request is dropped");
+            return;
+        }
+        long t0 = System.nanoTime();
+        int rc = 1;
+        try (out) {
+            try {
+                Files.deleteIfExists(reply); // both ends are open: the name is no longer needed
+            } catch (IOException ignored) {
+                // the launcher removes it
+            }
+            Map<String, String> env = f[3].equals("1")
+                    ? Map.of(NodeConfig.ENV, f[2], ContainerRuntime.TIMINGS, "1")
+                    : Map.of(NodeConfig.ENV, f[2]);
+            try {
+                rc = ContainerRuntime.run(new String[] {f[4], f[5], f[6], f[7]}, env);
+            } catch (Throwable e) {
+                // ContainerRuntime.run logs what it expects; anything else still gets a line and a status
+                new RuntimeLog(f[5].equals("-") ? null : Path.of(f[5])).error("flox: internal error of the runtime daemon: " + e);
+                journal.println("flox-container-runtime daemon: internal error in '" + f[4] + " " + f[7] + "': " + e);
+                rc = 1;
+            }
+            out.write((rc + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            journal.println("flox-container-runtime daemon: the launcher of '" + f[4] + " " + f[7] + "' went away before its answer ("
+                    + rc + "): " + e.getMessage());
+        }
+        if (debug) {
+            journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[4], f[7], rc, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    /**
+     * Opens {@code reply} for writing, which waits for the launcher's open for reading; after
+     * {@link #RENDEZVOUS} the daemon opens it for reading itself to end the wait, and gives up (null).
+     */
+    private static OutputStream openReply(Path reply) {
+        AtomicBoolean opened = new AtomicBoolean();
+        AtomicBoolean gaveUp = new AtomicBoolean();
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(RENDEZVOUS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!opened.get() && gaveUp.compareAndSet(false, true)) {
+                try (FileInputStream ignored = new FileInputStream(reply.toFile())) {
+                    // the open ends the daemon's wait
+                } catch (IOException e) {
+                    // removed meanwhile: the daemon's open failed or succeeded already
+                }
+            }
+        });
+        try {
+            FileOutputStream out = new FileOutputStream(reply.toFile());
+            opened.set(true);
+            watchdog.interrupt();
+            if (gaveUp.get()) {
+                out.close();
+                return null;
+            }
+            return out;
+        } catch (IOException e) {
+            watchdog.interrupt();
+            return null;
+        }
+    }
+
+    private static boolean isFifo(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isOther();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The pid in {@code pidFile} if that process is alive. */
+    static Optional<Long> livePid(Path pidFile) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void mkfifo(Path path) throws IOException {
+        Process p = new ProcessBuilder("mkfifo", "-m", "600", path.toString()).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                throw new IOException("mkfifo " + path + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making " + path, e);
+        }
+    }
+
+    /**
+     * Stops taking requests (launchers fall back to their own JVM from now on: the pid file and the
+     * FIFO are removed first), then waits for the requests already taken.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (livePid(pidFile).orElse(-1L) == ProcessHandle.current().pid()) {
+                Files.deleteIfExists(pidFile);
+            }
+            Files.deleteIfExists(fifo);
+        } catch (IOException e) {
+            journal.println("flox-container-runtime daemon: cannot remove " + pidFile + " or " + fifo + ": " + e);
+        }
+        try {
+            // launchers that found the daemon alive just before the pid file went write within moments
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            // wakes the reader; requests still in the FIFO are taken before it sees this
+            channel.write("\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException ignored) {
+            // closed below anyway
+        }
+        try {
+            reader.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        requests.shutdown();
+        try {
+            if (!requests.awaitTermination(10, TimeUnit.MINUTES)) {
+                journal.println("flox-container-runtime daemon: requests still running after 10 minutes; stopping anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+        journal.println("flox-container-runtime daemon: stopped");
+    }
+}

@@ -1,0 +1,319 @@
+package org.imageless.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.imageless.runtime.testing.Bundles;
+import org.imageless.runtime.testing.Launcher;
+import org.imageless.runtime.testing.RuntimeFixture;
+import org.imageless.runtime.testing.TestHub;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Resident mode: the launcher hands create and exec to a running daemon ({@link RuntimeDaemon})
+ * instead of starting a JVM, with the real runc, the real hub and packages built by real nix. The
+ * launchers here get a "java" that fails loudly, so a call that did not go to the daemon shows.
+ */
+class DaemonTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path shared;
+    static RuntimeFixture fixture;
+    static TestHub hub;
+
+    @TempDir
+    Path tmp;
+    Path nodeToml;
+    Path state;
+    Path runcRoot;
+    Path log;
+    Path javaCalls;
+    Launcher noJvm;
+    Launcher withJvm;
+    final List<String> started = new ArrayList<>();
+    final List<AutoCloseable> daemons = new ArrayList<>();
+    final List<Process> processes = new ArrayList<>();
+    final ByteArrayOutputStream journal = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void packages() {
+        RuncTest.requireRunc();
+        fixture = new RuntimeFixture(shared);
+        hub = new TestHub(shared, fixture);
+        hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    @BeforeEach
+    void node() throws IOException {
+        nodeToml = RuntimeFixture.nodeConfig(tmp.resolve("node"), hub.url(), hub.publicKey(), "");
+        state = tmp.resolve("node/state");
+        runcRoot = tmp.resolve("runc-root");
+        log = tmp.resolve("log.json");
+        javaCalls = tmp.resolve("java-calls");
+        Path noJava = LauncherTest.script(tmp.resolve("no-java"), "echo \"$@\" >> " + javaCalls + "\necho 'no JVM here' >&2\nexit 134");
+        noJvm = Launcher.write(tmp.resolve("bin-daemon"), noJava.toString(), nodeToml);
+        withJvm = Launcher.write(tmp.resolve("bin-jvm"), Launcher.realJava(), nodeToml);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (String id : started) {
+            new ProcessBuilder("runc", "--root", runcRoot.toString(), "delete", "--force", id)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+        for (AutoCloseable d : daemons) {
+            d.close();
+        }
+        for (Process p : processes) {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    RuntimeDaemon daemon() throws IOException {
+        RuntimeDaemon d = RuntimeDaemon.start(state, new PrintStream(journal, true));
+        daemons.add(d);
+        return d;
+    }
+
+    /** A daemon in a JVM of its own, as {@code flox-container-runtime serve} runs it; returns once it serves. */
+    Process daemonProcess(Path config) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Launcher.realJava(), "-cp", System.getProperty("java.class.path"),
+                ContainerRuntime.class.getName(), "serve");
+        pb.environment().put("FLOX_NODE_CONFIG", config.toString());
+        pb.redirectErrorStream(true).redirectOutput(tmp.resolve("daemon.out").toFile());
+        Process p = pb.start();
+        processes.add(p);
+        Path stateDir = org.imageless.runtime.config.NodeConfig.load(config).stateDir();
+        for (int i = 0; i < 300; i++) {
+            if (RuntimeDaemon.livePid(stateDir.resolve(RuntimeDaemon.PID_FILE)).orElse(-1L) == p.pid()) {
+                return p;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the daemon did not start: " + Files.readString(tmp.resolve("daemon.out")));
+    }
+
+    Launcher.Run runtime(Launcher launcher, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--root", runcRoot.toString(), "--log", log.toString(), "--log-format", "json"));
+        all.addAll(List.of(args));
+        return launcher.run(tmp.resolve("out"), all.toArray(String[]::new));
+    }
+
+    String runToCompletion(Launcher launcher, Path bundle, String id) throws Exception {
+        Launcher.Run create = runtime(launcher, "create", "--bundle", bundle.toString(), id);
+        assertThat(create.exitCode()).as("create failed: %s", logText()).isZero();
+        started.add(id);
+        assertThat(runtime(launcher, "start", id).exitCode()).isZero();
+        waitFor(id, "stopped");
+        return create.outNow();
+    }
+
+    void waitFor(String id, String status) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            Process p = new ProcessBuilder("runc", "--root", runcRoot.toString(), "state", id).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor(10, TimeUnit.SECONDS);
+            if (out.contains("\"status\": \"" + status + "\"") || out.contains("\"status\":\"" + status + "\"")) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("container " + id + " did not reach " + status);
+    }
+
+    String logText() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    List<String> javaCalls() throws IOException {
+        return Files.exists(javaCalls) ? Files.readAllLines(javaCalls) : List.of();
+    }
+
+    Path bundle(String name, List<String> args) throws IOException {
+        return Bundles.write(tmp.resolve("bundles/" + name), args, Bundles.container(name, Map.of("flox.dev/environment", "acme/web")),
+                List.of());
+    }
+
+    static final List<String> SHOW = List.of("sh", "-c", "echo FLOX_ENV=$FLOX_ENV; echo PATH=$PATH; echo GREETING=$GREETING; "
+            + "ls /nix/store; tools-hello");
+
+    @Test
+    void createStartAndExecThroughTheDaemonStartNoJvmAndGiveTheSameResultsAsWithout() throws Exception {
+        String withoutDaemon = runToCompletion(withJvm, bundle("plain", SHOW), "plain-1");
+        daemon();
+
+        String throughDaemon = runToCompletion(noJvm, bundle("served", SHOW), "served-1");
+
+        assertThat(javaCalls()).isEmpty();
+        assertThat(throughDaemon).isEqualTo(withoutDaemon).contains("GREETING=hello from vars").contains("tools-hello");
+        Path long1 = bundle("long", List.of("sleep", "30"));
+        assertThat(runtime(noJvm, "create", "--bundle", long1.toString(), "long-1").exitCode()).as(logText()).isZero();
+        started.add("long-1");
+        assertThat(runtime(noJvm, "start", "long-1").exitCode()).isZero();
+        Path process = Files.writeString(tmp.resolve("process.json"), """
+                {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/",
+                 "args": ["sh", "-c", "echo FLOX_ENV=$FLOX_ENV; echo GREETING=$GREETING; tools-hello"],
+                 "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}
+                """);
+        Launcher.Run exec = runtime(noJvm, "exec", "--process", process.toString(), "long-1");
+        assertThat(exec.exitCode()).as(logText() + exec.stderr()).isZero();
+        assertThat(exec.stdout()).contains("FLOX_ENV=/nix/store/").contains("GREETING=hello from vars").contains("tools-hello");
+        assertThat(javaCalls()).isEmpty();
+        assertThat(logText()).doesNotContain("\"level\":\"error\"");
+    }
+
+    @Test
+    void concurrentCreatesAreServedByOneDaemonAtOnce() throws Exception {
+        daemon();
+        int n = 6;
+        List<Future<Launcher.Run>> runs = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(n)) {
+            for (int i = 0; i < n; i++) {
+                Path b = bundle("app" + i, List.of("sh", "-c", "echo GREETING=$GREETING"));
+                String id = "par-" + i;
+                started.add(id);
+                runs.add(pool.submit(() -> runtime(noJvm, "create", "--bundle", b.toString(), id)));
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(runs.get(i).get().exitCode()).as(logText()).isZero();
+            assertThat(Files.readString(tmp.resolve("bundles/app" + i + "/config.json"))).contains("FLOX_ENV=/nix/store/");
+            assertThat(state.resolve("containers/par-" + i + "/activation.json")).exists();
+        }
+        assertThat(javaCalls()).isEmpty();
+    }
+
+    @Test
+    void aFailedPreparationIsOneJsonErrorLineInTheLogAndANonZeroExit() throws Exception {
+        daemon();
+        Path b = bundle("bad", List.of("echoip"));
+
+        Launcher.Run create = runtime(noJvm, "create", "--bundle", b.toString(), "bad-1");
+
+        assertThat(create.exitCode()).isNotZero();
+        assertThat(create.stdout() + create.stderr()).isEmpty();
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(1);
+        JsonNode line = JSON.readTree(lines.getFirst());
+        assertThat(line.path("level").asText()).isEqualTo("error");
+        assertThat(line.path("msg").asText()).startsWith("flox: container 'bad' with acme/web:1")
+                .contains("command 'echoip' is not in environment acme/web:1");
+        Process state = new ProcessBuilder("runc", "--root", runcRoot.toString(), "state", "bad-1").redirectErrorStream(true).start();
+        state.getInputStream().readAllBytes();
+        assertThat(state.waitFor()).isNotZero();
+        assertThat(javaCalls()).isEmpty();
+    }
+
+    @Test
+    void aKilledDaemonMakesTheLauncherStartItsOwnJvmAgain() throws Exception {
+        Process daemon = daemonProcess(nodeToml);
+        assertThat(runtime(noJvm, "create", "--bundle", bundle("one", List.of("sh", "-c", "true")).toString(), "k-1").exitCode())
+                .as(logText()).isZero();
+        started.add("k-1");
+        assertThat(javaCalls()).isEmpty();
+
+        daemon.destroyForcibly().waitFor();
+        Launcher.Run fallback = runtime(withJvm, "create", "--bundle", bundle("two", List.of("sh", "-c", "true")).toString(), "k-2");
+
+        assertThat(fallback.exitCode()).as(logText()).isZero();
+        started.add("k-2");
+        assertThat(fallback.millis()).isLessThan(30_000);
+        assertThat(Files.readString(tmp.resolve("bundles/two/config.json"))).contains("FLOX_ENV=/nix/store/");
+    }
+
+    @Test
+    void aDaemonKilledWhilePreparingFailsTheCallAtOnceWithALineSayingSo() throws Exception {
+        try (ServerSocket blackHole = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<Socket> held = new ArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        held.add(blackHole.accept()); // never answers: the daemon's create waits for the hub
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            Path slow = RuntimeFixture.nodeConfig(tmp.resolve("slow"), java.net.URI.create("http://127.0.0.1:" + blackHole.getLocalPort()),
+                    hub.publicKey(), "");
+            Process daemon = daemonProcess(slow);
+            Launcher launcher = Launcher.write(tmp.resolve("bin-slow"), tmp.resolve("no-java").toString(), slow);
+            Path b = bundle("stuck", List.of("true"));
+            Future<Launcher.Run> call;
+            try (var pool = Executors.newSingleThreadExecutor()) {
+                call = pool.submit(() -> runtime(launcher, "create", "--bundle", b.toString(), "stuck-1"));
+                Thread.sleep(1500);
+                daemon.destroyForcibly().waitFor();
+                Launcher.Run r = call.get(20, TimeUnit.SECONDS);
+                assertThat(r.exitCode()).isNotZero();
+                assertThat(r.stdout() + r.stderr()).isEmpty();
+                assertThat(Files.readAllLines(log).getLast()).contains("\"level\":\"error\"")
+                        .contains("daemon (pid " + daemon.pid() + ") stopped while it prepared 'create' of container stuck-1");
+                assertThat(javaCalls()).isEmpty();
+            }
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aDaemonThatDoesNotAnswerFailsTheCallWithinTheBoundAndSaysSo() throws Exception {
+        // a live pid and a FIFO nobody reads: the request is written, no answer ever comes
+        Files.createDirectories(state.resolve(RuntimeDaemon.REPLIES));
+        new ProcessBuilder("mkfifo", state.resolve(RuntimeDaemon.FIFO).toString()).start().waitFor();
+        Files.writeString(state.resolve(RuntimeDaemon.PID_FILE), ProcessHandle.current().pid() + "\n");
+        Launcher bounded = noJvm.with("FLOX_RUNTIME_DAEMON_TIMEOUT", "2");
+
+        Launcher.Run r = runtime(bounded, "create", "--bundle", bundle("mute", List.of("true")).toString(), "mute-1");
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.millis()).isBetween(1_500L, 15_000L);
+        assertThat(r.stdout() + r.stderr()).isEmpty();
+        assertThat(Files.readAllLines(log).getLast()).contains("did not answer 'create' of container mute-1 within 2 s")
+                .contains("FLOX_RUNTIME_DAEMON_TIMEOUT");
+        assertThat(javaCalls()).isEmpty();
+        assertThat(state.resolve(RuntimeDaemon.REPLIES)).isEmptyDirectory();
+    }
+
+    @Test
+    void aStoppedDaemonRemovesItsPidFileAndFifoSoLaunchersUseTheirOwnJvm() throws Exception {
+        RuntimeDaemon d = daemon();
+        assertThat(d.pidFile()).content().isEqualTo(ProcessHandle.current().pid() + "\n");
+        d.close();
+        assertThat(d.pidFile()).doesNotExist();
+        assertThat(d.fifo()).doesNotExist();
+        Launcher.Run r = runtime(noJvm, "create", "--bundle", bundle("after", List.of("true")).toString(), "after-1");
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(javaCalls()).hasSize(1); // the launcher's own JVM (here: the failing stand-in) ran
+        assertThat(logText()).contains("could not run its Java part");
+    }
+}
