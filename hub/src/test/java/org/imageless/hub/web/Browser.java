@@ -12,7 +12,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -72,9 +71,16 @@ final class Browser implements AutoCloseable {
 
     /** Clicks what {@code css} selects and waits until the browser has left the current page (a link or a form's submit). */
     void click(String css) {
-        WebElement page = find("html");
+        String page = documentId();
         find(css).click();
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(ExpectedConditions.stalenessOf(page));
+        // a new document has a new root element id; asking the old element whether it is stale races
+        // with the navigation in chromedriver ("Node with given id does not belong to the document")
+        new WebDriverWait(driver, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.WebDriverException.class)
+                .until(d -> !documentId().equals(page));
+    }
+
+    private String documentId() {
+        return ((org.openqa.selenium.remote.RemoteWebElement) find("html")).getId();
     }
 
     boolean has(String css) {
