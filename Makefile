@@ -8,7 +8,7 @@ export PATH := $(JAVA_HOME)/bin:$(PATH)
 # Maven 3.8 itself (its bundled Guava) trips JDK 25's sun.misc.Unsafe warning; silence that, not ours.
 export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp -Dstyle.color=never
-LAUNCHERS := flox-node floxhub
+LAUNCHERS := flox-node floxhub flox-container-runtime
 
 .PHONY: all build test demo bench fuzz deps clean
 

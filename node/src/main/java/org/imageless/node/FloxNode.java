@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 /** {@code flox-node}: node tooling for operators and tests. */
 @Command(name = "flox-node", mixinStandardHelpOptions = true, version = "flox-node 0.1.0",
         description = "Node tooling for Imageless Kubernetes: the node store and its realisation from binary caches.",
-        subcommands = {StoreCommand.class, PodCommand.class, ImageCommand.class, AotTraining.class, CommandLine.HelpCommand.class})
+        subcommands = {StoreCommand.class, Prefetch.class, PodCommand.class, ImageCommand.class, AotTraining.class, CommandLine.HelpCommand.class})
 public final class FloxNode {
 
     public static void main(String[] args) {

@@ -318,6 +318,54 @@ public final class NodeStore {
         }
     }
 
+    /**
+     * Adds a local file or directory with the given references (which must be valid here), like
+     * {@code nix-store --add} would if it took references: the path is
+     * {@code StorePaths.source(name, narHash, references)}. For trees whose references are known
+     * by construction (an environment view refers to exactly its packages).
+     */
+    public StorePath add(Path source, String name, Collection<StorePath> references) {
+        try {
+            for (StorePath ref : references) {
+                if (!isValid(ref)) {
+                    throw new NixException(NixException.Kind.NOT_FOUND,
+                            "cannot add " + name + ": its reference " + ref + " is not valid in the node store " + dir);
+                }
+            }
+            Set<StorePath> refs = new TreeSet<>(references);
+            NarDigest digest = NarDigest.of(source);
+            StorePath path = StorePaths.source(name, digest.narHash(), refs, false);
+            PathInfo info = new PathInfo(path, digest.narHash(), digest.narSize(), List.copyOf(refs),
+                    Optional.empty(), List.of(), Optional.of("fixed:r:" + digest.narHash().toBase32()));
+            install(info, target -> copyViaNar(source, target, digest), () -> {});
+            return path;
+        } catch (IOException e) {
+            throw io("adding " + source + " to the node store", e);
+        }
+    }
+
+    /**
+     * Removes a path from the store (garbage collection): first its registration, atomically, so it
+     * is invalid from then on, then its tree. Under the path's lock, so a concurrent realise of the
+     * same path either finishes first or starts again after. The caller decides what is garbage.
+     * Returns false when the path was not there.
+     */
+    public boolean delete(StorePath path) {
+        try (PathLocks.Held held = locks.acquire(path.hashPart())) {
+            boolean registered = Files.deleteIfExists(metaFile(path));
+            Path real = realPath(path);
+            boolean present = Files.exists(real, LinkOption.NOFOLLOW_LINKS);
+            if (present) {
+                Path aside = tmpDir.resolve(path.hashPart() + "-deleted-" + System.nanoTime());
+                Files.move(real, aside, StandardCopyOption.ATOMIC_MOVE);
+                NarUnpacker.deleteTree(aside);
+            }
+            return registered || present;
+        } catch (IOException e) {
+            throw io("deleting " + path, e);
+        }
+    }
+
     private Set<StorePath> scanReferences(Path source) throws IOException {
         Map<String, StorePath> byHash = new HashMap<>();
         for (StorePath p : list()) {

@@ -16,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class PathLocks {
 
     private final Path dir;
-    private final ConcurrentHashMap<String, ReentrantLock> local = new ConcurrentHashMap<>();
+    /** Per lock file, for the whole JVM: file locks belong to the process, so two NodeStore instances share these. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
 
     PathLocks(Path dir) {
         this.dir = dir;
@@ -29,7 +30,7 @@ final class PathLocks {
     }
 
     Held acquire(String hashPart) throws IOException {
-        ReentrantLock jvmLock = local.computeIfAbsent(hashPart, h -> new ReentrantLock());
+        ReentrantLock jvmLock = LOCAL.computeIfAbsent(dir.resolve(hashPart + ".lock").toAbsolutePath(), h -> new ReentrantLock());
         jvmLock.lock();
         FileChannel channel = null;
         try {

@@ -1,13 +1,16 @@
 package org.imageless.nix.nodestore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.imageless.nix.hash.Hash;
 import org.imageless.nix.store.StorePath;
+import org.imageless.nix.store.StorePaths;
 import org.imageless.nix.testing.RealNix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +49,36 @@ class NodeStoreAddTest {
 
         assertThat(store.query(app).orElseThrow().references()).containsExactly(dep);
         assertThat(store.closure(Set.of(app))).containsExactlyInAnyOrder(app, dep);
+    }
+
+    @Test
+    void addWithKnownReferencesRecordsExactlyThoseAndRequiresThemValid(@TempDir Path dir) throws Exception {
+        NodeStore store = NodeStore.open(dir.resolve("store"));
+        StorePath dep = store.add(Files.writeString(dir.resolve("dep"), "a dependency"), "dep", false);
+        Path src = Files.writeString(dir.resolve("view"), "mentions nothing");
+        StorePath view = store.add(src, "view", List.of(dep));
+
+        assertThat(store.query(view).orElseThrow().references()).containsExactly(dep);
+        assertThat(view).isEqualTo(StorePaths.source("view", store.query(view).orElseThrow().narHash(), Set.of(dep), false));
+        StorePath missing = StorePath.parse("/nix/store/0370cakz5b3yf6dlr2r75ybxsrjpp5k3-gh-2.96.0");
+        assertThatThrownBy(() -> store.add(src, "other", List.of(missing)))
+                .hasMessageContaining("its reference " + missing + " is not valid");
+    }
+
+    @Test
+    void deleteMakesAPathInvalidAndRemovesItsReadOnlyTree(@TempDir Path dir) throws Exception {
+        NodeStore store = NodeStore.open(dir.resolve("store"));
+        Path src = Files.createDirectories(dir.resolve("pkg/bin"));
+        Files.writeString(src.resolve("tool"), "x");
+        StorePath p = store.add(dir.resolve("pkg"), "pkg", false);
+
+        assertThat(store.delete(p)).isTrue();
+
+        assertThat(store.isValid(p)).isFalse();
+        assertThat(store.realPath(p)).doesNotExist();
+        assertThat(store.list()).isEmpty();
+        assertThat(store.delete(p)).isFalse();
+        assertThat(store.add(dir.resolve("pkg"), "pkg", false)).as("added again after a delete").isEqualTo(p);
     }
 
     @Test

@@ -6,6 +6,6 @@ import picocli.CommandLine.Command;
 @Command(name = "store", mixinStandardHelpOptions = true,
         description = "Inspect and fill a node store (a directory that plays /nix/store).",
         subcommands = {StoreAdd.class, StoreDump.class, StoreHash.class, StoreRestore.class, StoreCopyFrom.class,
-                StoreVerify.class, StoreLs.class})
+                StoreVerify.class, StoreLs.class, StoreGc.class})
 public final class StoreCommand {
 }

@@ -24,6 +24,15 @@ public record MountClosure(Path view, Path nodeStore, SortedSet<StorePath> closu
 
     @Override
     public void apply(Spec spec) {
+        refuseStoreMounts(spec);
+        spec.addMount(Mount.readOnlyBind(view.toString(), STORE));
+        for (StorePath p : closure) {
+            spec.addMount(Mount.readOnlyBind(nodeStore.resolve(p.baseName()).toString(), p.toString()));
+        }
+    }
+
+    /** A container that mounts something at or under /nix/store itself cannot get the environment's. */
+    static void refuseStoreMounts(Spec spec) {
         for (Mount m : spec.mounts()) {
             // a mount above /nix/store (e.g. at /nix) is fine: ours are added later, on top of it
             if (m.destination().equals(STORE) || m.destination().startsWith(STORE + "/")) {
@@ -31,10 +40,6 @@ public record MountClosure(Path view, Path nodeStore, SortedSet<StorePath> closu
                         + ", which would hide or replace the environment's /nix/store: remove that volume, "
                         + "or list the container in flox.dev/skip-containers");
             }
-        }
-        spec.addMount(Mount.readOnlyBind(view.toString(), STORE));
-        for (StorePath p : closure) {
-            spec.addMount(Mount.readOnlyBind(nodeStore.resolve(p.baseName()).toString(), p.toString()));
         }
     }
 

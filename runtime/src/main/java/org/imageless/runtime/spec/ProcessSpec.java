@@ -51,6 +51,11 @@ public final class ProcessSpec {
         env.forEach((k, v) -> array.add(k + "=" + v));
     }
 
+    /** Writes this process (an exec process file) to {@code file}, replacing it atomically. */
+    public void write(java.nio.file.Path file) throws java.io.IOException {
+        Spec.writeAtomically(file, node.toString());
+    }
+
     public String cwd() {
         return node.path("cwd").asText("/");
     }

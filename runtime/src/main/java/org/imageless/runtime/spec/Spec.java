@@ -73,6 +73,11 @@ public final class Spec {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** {@code root.path}: the container's root file system, relative to the bundle unless absolute. */
+    public String rootPath() {
+        return root.path("root").path("path").asText("rootfs");
+    }
+
     public Map<String, String> annotations() {
         Map<String, String> out = new LinkedHashMap<>();
         root.path("annotations").properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));

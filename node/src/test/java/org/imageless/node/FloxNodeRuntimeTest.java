@@ -1,0 +1,92 @@
+package org.imageless.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.imageless.nix.nodestore.NodeStore;
+import org.imageless.nix.store.StorePath;
+import org.imageless.runtime.config.NodeConfig;
+import org.imageless.runtime.testing.TestHub;
+import org.imageless.runtime.testing.RuntimeFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code flox-node prefetch} and {@code flox-node store gc}, run as processes against the hub and real nix's packages. */
+class FloxNodeRuntimeTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String stdout, String stderr) {}
+
+    Run run(Path config, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "org.imageless.node.FloxNode"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("FLOX_NODE_CONFIG", config.toString());
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void prefetchRealisesAndBuildsTheViewThenGcKeepsOnlyWhatContainersUse() throws Exception {
+        RuntimeFixture fixture = new RuntimeFixture(dir.resolve("nix"));
+        try (TestHub hub = new TestHub(dir.resolve("hub"), fixture)) {
+            hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of(), null));
+            hub.push("small", TestHub.manifest(List.of("busybox"), Map.of(), null));
+            Path config = RuntimeFixture.nodeConfig(dir.resolve("node"), hub.url(), hub.publicKey(), "");
+            NodeConfig c = NodeConfig.load(config);
+
+            Run web = run(config, "prefetch", "acme/web");
+            assertThat(web.exit()).as(web.stderr()).isZero();
+            StorePath webView = StorePath.parse(web.stdout().strip());
+            assertThat(web.stderr()).contains("acme/web:1: 3 paths in the closure, 2 fetched");
+            Run small = run(config, "prefetch", "acme/small:1");
+            assertThat(small.exit()).as(small.stderr()).isZero();
+            StorePath smallView = StorePath.parse(small.stdout().strip());
+            NodeStore store = NodeStore.open(c.storeDir());
+            assertThat(store.list()).hasSize(4);
+
+            // a running container of acme/small
+            Files.createDirectories(c.rootsDir());
+            Files.writeString(c.rootsDir().resolve("container-1"), smallView + "\n");
+
+            Run dry = run(config, "store", "gc", "--dry-run");
+            assertThat(dry.exit()).as(dry.stderr()).isZero();
+            assertThat(dry.stdout().lines()).containsExactlyInAnyOrder("would remove " + webView, "would remove " + fixture.tools);
+            assertThat(store.list()).hasSize(4);
+
+            Run gc = run(config, "store", "gc");
+            assertThat(gc.exit()).as(gc.stderr()).isZero();
+            assertThat(gc.stdout().lines()).containsExactlyInAnyOrder("removed " + webView, "removed " + fixture.tools);
+            assertThat(gc.stderr()).contains("removed 2 store paths").contains("used by 1 running containers");
+            assertThat(store.list()).extracting(StorePath::toString).containsExactlyInAnyOrder(smallView.toString(), fixture.busybox);
+            assertThat(store.verify()).isEmpty();
+            assertThat(store.realPath(webView)).doesNotExist();
+        }
+    }
+
+    @Test
+    void prefetchOfAnUnknownEnvironmentSaysSo() throws Exception {
+        RuntimeFixture fixture = new RuntimeFixture(dir.resolve("nix"));
+        try (TestHub hub = new TestHub(dir.resolve("hub"), fixture)) {
+            Path config = RuntimeFixture.nodeConfig(dir.resolve("node"), hub.url(), hub.publicKey(), "");
+            Run r = run(config, "prefetch", "acme/none");
+            assertThat(r.exit()).isEqualTo(3);
+            assertThat(r.stderr()).contains("flox-node: error: the hub has no acme/none");
+        }
+    }
+}

@@ -1,0 +1,411 @@
+package org.imageless.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.imageless.environment.EnvironmentRef;
+import org.imageless.environment.activation.ActivationPlan;
+import org.imageless.environment.lock.LockedPackage;
+import org.imageless.environment.lock.Lockfile;
+import org.imageless.environment.view.EnvironmentView;
+import org.imageless.nix.NixException;
+import org.imageless.nix.cache.BinaryCacheClient;
+import org.imageless.nix.nodestore.NodeStore;
+import org.imageless.nix.sign.TrustedKeys;
+import org.imageless.nix.store.StorePath;
+import org.imageless.runtime.annotation.ContainerRole;
+import org.imageless.runtime.annotation.PodAnnotations;
+import org.imageless.runtime.config.NodeConfig;
+import org.imageless.runtime.edit.MountClosure;
+import org.imageless.runtime.edit.OverlayForMutable;
+import org.imageless.runtime.edit.ProcessEdit;
+import org.imageless.runtime.edit.ResolveCommand;
+import org.imageless.runtime.edit.SetEnvironment;
+import org.imageless.runtime.edit.SpecEdit;
+import org.imageless.runtime.edit.WrapForHook;
+import org.imageless.runtime.hub.HubClient;
+import org.imageless.runtime.hub.Resolver;
+import org.imageless.runtime.spec.Mount;
+import org.imageless.runtime.spec.Spec;
+
+/**
+ * {@code runc create}: resolve the pod's environment, realise its closure into the node store,
+ * build the view, and rewrite the bundle's {@code config.json} — in that order, each step failing
+ * with a message that names the cause and the fix.
+ */
+public final class Create {
+
+    /** Where Kubernetes secrets for the runtime are mounted in the container. */
+    public static final String SECRET_DIR = "/var/run/secrets/flox.dev";
+    public static final String TOKEN_FILE = "floxhub-token";
+    static final Duration HUB_TIMEOUT = Duration.ofSeconds(10);
+    /** How long create waits, at its end, for an activation report still on its way. */
+    static final Duration REPORT_GRACE = Duration.ofMillis(100);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final NodeConfig config;
+    private final RuntimeLog log;
+
+    public Create(NodeConfig config, RuntimeLog log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    /** What create did, for tests and timing. */
+    public record Result(Optional<String> passThrough, String environment, StorePath view, Set<StorePath> closure,
+                         Set<StorePath> fetched) {}
+
+    public Result run(Path bundle, String id) throws IOException {
+        long t0 = System.nanoTime();
+        StringBuilder timings = new StringBuilder();
+        Spec spec = Spec.load(bundle);
+        ContainerRole role = ContainerRole.forCreate(spec.annotations());
+        if (role instanceof ContainerRole.PassThrough p) {
+            return new Result(Optional.of(p.why()), null, null, Set.of(), Set.of());
+        }
+        ContainerRole.Activate activate = (ContainerRole.Activate) role;
+        PodAnnotations pod = activate.annotations();
+        EnvironmentRef ref = pod.environment().orElseThrow();
+        Optional<String> token = token(spec);
+        Prepared prepared = prepare(ref, token, id, null, timings, t0);
+        Resolver.Resolved resolved = prepared.resolved();
+        StorePath view = prepared.view();
+        Set<StorePath> closure = prepared.closure();
+        NodeStore store = prepared.store();
+        Thread report = null;
+        if (!pod.disableMetrics() && resolved.offlineNote().isEmpty()) {
+            HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
+            String event = event(spec, resolved, activate.containerName(), pod);
+            report = Thread.ofVirtual().start(() -> {
+                try {
+                    hub.report(event);
+                } catch (RuntimeException ignored) {
+                    // reports are best effort and never delay or fail a start
+                }
+            });
+        }
+
+        Activation activation = activation(spec, bundle, store, resolved, view, pod);
+        List<SpecEdit> edits = new ArrayList<>();
+        if (pod.nixMutable()) {
+            Path dir = config.mutableDir(id);
+            edits.add(new OverlayForMutable(dir, store.dir(), prepareMutable(dir, store, closure)));
+        } else {
+            edits.add(new MountClosure(prepareMountPoints(config.containerDir(id).resolve("store"), store, closure),
+                    store.dir(), new TreeSet<>(closure)));
+        }
+        for (ProcessEdit e : processEdits(activation)) {
+            edits.add(e.onSpec());
+        }
+        try {
+            SpecEdit.all(edits).apply(spec);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("container '" + activate.containerName() + "' with " + resolved.shown()
+                    + ": " + e.getMessage(), e);
+        }
+        spec.write(bundle.resolve("config.json"));
+        lap(timings, "edits", t0);
+        if (!pod.skipContainersExec().contains(activate.containerName())) {
+            activation.write(config.containerDir(id));
+        }
+        if (report != null) {
+            try {
+                if (!report.join(REPORT_GRACE)) {
+                    log.warning("the activation report of " + resolved.shown() + " to " + config.hubUrl()
+                            + " was not delivered within " + REPORT_GRACE.toMillis() + " ms and is dropped (the container starts anyway)");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (System.getenv("FLOX_RUNTIME_TIMINGS") != null) {
+            log.info("create " + id + " timings (ms since the JVM entered main):" + timings);
+        }
+        return new Result(Optional.empty(), resolved.shown(), view, closure, prepared.fetched());
+    }
+
+    /** An environment ready on this node: resolved, its closure realised, its view built. */
+    public record Prepared(Resolver.Resolved resolved, NodeStore store, StorePath view, Set<StorePath> closure,
+                           Set<StorePath> fetched) {}
+
+    /**
+     * Resolves {@code ref}, realises its installed outputs' closure into the node store and builds
+     * its view. With a {@code containerId}, what it uses is recorded as that container's gc root
+     * before anything is fetched (under the shared gc lock, so a collection cannot remove it meanwhile).
+     */
+    public Prepared prepare(EnvironmentRef ref, Optional<String> token, String containerId,
+                            org.imageless.nix.cache.TransferListener listener) {
+        return prepare(ref, token, containerId, listener, new StringBuilder(), System.nanoTime());
+    }
+
+    private Prepared prepare(EnvironmentRef ref, Optional<String> token, String containerId,
+                             org.imageless.nix.cache.TransferListener listener, StringBuilder timings, long t0) {
+        HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
+        GcRoots roots = new GcRoots(config.stateDir());
+        NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
+        try (GcRoots.Held held = roots.shared()) {
+            Resolver.Resolved resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
+            lap(timings, "resolve", t0);
+            resolved.offlineNote().ifPresent(log::warning);
+            hub.warnings().forEach(w -> log.warning("the hub says about " + ref + ": " + w));
+            Lockfile lock = resolved.lock();
+            String system = config.system();
+            if (lock.packages(system).isEmpty() && !lock.packages().isEmpty()) {
+                Set<String> systems = new TreeSet<>();
+                lock.packages().forEach(p -> systems.add(p.system()));
+                throw NixException.invalid("environment %s has no packages for this node's system %s (it has packages for %s): "
+                                + "add \"%s\" to options.systems in its manifest, lock it again and push, or run the pod on a %s node",
+                        resolved.shown(), system, String.join(", ", systems), system, String.join(" or ", systems));
+            }
+            SortedSet<StorePath> toInstall = new TreeSet<>(lock.storePathsToInstall(system));
+            if (containerId != null) {
+                roots.write(containerId, toInstall);
+            }
+            NodeStore.RealiseResult realised = realise(store, toInstall, token, resolved, listener);
+            lap(timings, "realise", t0);
+            StorePath view = view(store, lock, system);
+            lap(timings, "view", t0);
+            Set<StorePath> closure = store.closure(List.of(view));
+            if (containerId != null) {
+                roots.write(containerId, closure);
+            }
+            return new Prepared(resolved, store, view, closure, realised.fetched());
+        } catch (IOException e) {
+            throw new NixException(NixException.Kind.IO, "preparing " + ref + ": " + e, e);
+        }
+    }
+
+    private static void lap(StringBuilder timings, String what, long t0) {
+        timings.append(' ').append(what).append('=').append((System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * The view of {@code lock}: built once per node and set of inputs, then found again through
+     * {@code state_dir/views/<key>} (the key is a hash of the installed outputs and priorities, the
+     * view's only inputs) as long as the path is valid in the store.
+     */
+    private StorePath view(NodeStore store, Lockfile lock, String system) throws IOException {
+        StringBuilder key = new StringBuilder(EnvironmentView.NAME).append(' ').append(EnvironmentView.VERSION).append('\n');
+        for (EnvironmentView.Input in : EnvironmentView.inputs(lock, system)) {
+            key.append(in.installId()).append(' ').append(in.path()).append(' ').append(in.priority()).append('\n');
+        }
+        String hash = org.imageless.nix.hash.Hash.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toBase32().replace("sha256:", "");
+        Path record = config.stateDir().resolve("views").resolve(hash);
+        if (Files.isRegularFile(record)) {
+            try {
+                StorePath known = StorePath.parse(Files.readString(record).strip());
+                if (store.isValid(known)) {
+                    return known;
+                }
+            } catch (RuntimeException stale) {
+                // rebuilt below
+            }
+        }
+        StorePath view = EnvironmentView.build(store, lock, system);
+        Files.createDirectories(record.getParent());
+        Path tmp = record.resolveSibling("." + hash + "." + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+        Files.writeString(tmp, view + "\n");
+        Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return view;
+    }
+
+    /** The edits of the process, the same for the main process (create) and exec processes. */
+    static List<ProcessEdit> processEdits(Activation a) {
+        Path storeDir = Path.of(a.storeDir());
+        List<ProcessEdit> edits = new ArrayList<>();
+        edits.add(new SetEnvironment(a.variables()));
+        edits.add(new ResolveCommand(storeDir, Path.of(a.rootfs()), a.environment(), a.commands()));
+        if (a.hook() != null) {
+            edits.add(new WrapForHook(a.bash(), a.hook()));
+        }
+        return edits;
+    }
+
+    private Activation activation(Spec spec, Path bundle, NodeStore store, Resolver.Resolved resolved, StorePath view,
+                                  PodAnnotations pod) throws IOException {
+        Lockfile lock = resolved.lock();
+        String hook = lock.manifest().hook().onActivate();
+        ActivationPlan plan = ActivationPlan.compute(new ActivationPlan.Request(pod.activateMode(), view.toString(),
+                resolved.ref().description(), lock.manifest().vars(), hook, null, null, spec.process().env()));
+        SequencedMap<String, String> variables = new LinkedHashMap<>(plan.environment());
+        if (pod.disableMetrics()) {
+            variables.put("FLOX_DISABLE_METRICS", "true");
+        }
+        String bash = null;
+        if (plan.runsHook()) {
+            Path hostBash = EnvironmentView.resolve(store.realPath(view).resolve("bin/bash"), store.dir());
+            if (!Files.isRegularFile(hostBash) || !Files.isExecutable(hostBash)) {
+                throw NixException.invalid("environment %s has a hook.on-activate, which runs in bash, but none of its packages "
+                        + "provides bin/bash: install bash into the environment (flox install -r %s bash) and push, "
+                        + "or remove the hook", resolved.shown(), resolved.ref().description());
+            }
+            bash = view + "/bin/bash";
+        }
+        Path rootfs = Path.of(spec.rootPath());
+        rootfs = rootfs.isAbsolute() ? rootfs : bundle.toAbsolutePath().resolve(rootfs);
+        return new Activation(resolved.shown(), variables, store.dir().toString(), rootfs.toString(), bash, plan.runsHook() ? hook : null,
+                commands(store, lock));
+    }
+
+    /** The bin/ entries of each installed package, for the command-not-found message. */
+    private Map<String, List<String>> commands(NodeStore store, Lockfile lock) throws IOException {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (EnvironmentView.Input in : EnvironmentView.inputs(lock, config.system())) {
+            List<String> bins = out.computeIfAbsent(in.installId(), k -> new ArrayList<>());
+            Path bin = EnvironmentView.resolve(store.realPath(in.path()).resolve("bin"), store.dir());
+            if (Files.isDirectory(bin)) {
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(bin)) {
+                    entries.forEach(e -> bins.add(e.getFileName().toString()));
+                }
+            }
+            bins.sort(null);
+        }
+        return out;
+    }
+
+    private NodeStore.RealiseResult realise(NodeStore store, Set<StorePath> roots, Optional<String> token,
+                                            Resolver.Resolved resolved, org.imageless.nix.cache.TransferListener listener) {
+        boolean present = roots.stream().allMatch(store::isValid);
+        if (present) {
+            try {
+                return new NodeStore.RealiseResult(store.closure(roots), Set.of());
+            } catch (NixException e) {
+                // a reference went missing: realise below fills it in
+            }
+        }
+        URI cacheUri = URI.create(config.hubUrl() + "/cache");
+        BinaryCacheClient.Builder builder = BinaryCacheClient.builder(cacheUri)
+                .trustedKeys(TrustedKeys.of(config.trustedKeys()))
+                .retries(3, Duration.ofMillis(200), Duration.ofSeconds(2))
+                .timeouts(Duration.ofSeconds(10), Duration.ofMinutes(10));
+        token.ifPresent(builder::token);
+        if (listener != null) {
+            builder.listener(listener);
+        }
+        try (BinaryCacheClient cache = builder.build()) {
+            return store.realise(cache, roots);
+        } catch (NixException e) {
+            String fix = switch (e.kind()) {
+                case CORRUPT -> "The node only runs packages it can verify: check that trusted_keys in node.toml holds the "
+                        + "key the hub signs with (its operator has it), and that nothing between the node and the hub alters downloads";
+                case UNAVAILABLE -> resolved.offlineNote().isPresent()
+                        ? "The hub is unreachable and these packages are not on this node yet: restore the node's access to "
+                        + config.hubUrl() + " (or prefetch with 'flox-node prefetch " + resolved.shown() + "' while it is reachable)"
+                        : "Check that the node can reach " + cacheUri + "; the container starts once the packages are on the node";
+                case NOT_FOUND -> "The hub's binary cache lacks them: push the environment's packages to the hub's cache "
+                        + "(nix copy --to " + cacheUri + ") or publish them, then restart the pod";
+                case DENIED -> "Mount a token that may read " + resolved.ref().description() + " at " + SECRET_DIR + " (file "
+                        + TOKEN_FILE + "), or set token_file in node.toml";
+                default -> "Check the node store at " + store.dir() + " (flox-node store verify)";
+            };
+            throw new NixException(e.kind(), "cannot realise the packages of " + resolved.shown() + " from " + cacheUri
+                    + ": " + e.getMessage() + ". " + fix, e);
+        }
+    }
+
+    /**
+     * The token for the hub: the host side of the container's mount at {@value #SECRET_DIR} (file
+     * {@value #TOKEN_FILE}), else the node's {@code token_file}, else none.
+     */
+    Optional<String> token(Spec spec) throws IOException {
+        for (Mount m : spec.mounts()) {
+            Path file = null;
+            if (m.source() == null) {
+                continue;
+            }
+            if (m.destination().equals(SECRET_DIR) || m.destination().equals(SECRET_DIR + "/")) {
+                file = Path.of(m.source()).resolve(TOKEN_FILE);
+            } else if (m.destination().equals(SECRET_DIR + "/" + TOKEN_FILE)) {
+                file = Path.of(m.source());
+            }
+            if (file != null && Files.isRegularFile(file)) {
+                String t = Files.readString(file).strip();
+                if (!t.isEmpty()) {
+                    return Optional.of(t);
+                }
+            }
+        }
+        if (config.tokenFile().isPresent()) {
+            Path f = config.tokenFile().get();
+            if (!Files.isReadable(f)) {
+                throw NixException.invalid("token_file %s of node.toml cannot be read: create it with the node's hub token, "
+                        + "or remove token_file", f);
+            }
+            String t = Files.readString(f).strip();
+            return t.isEmpty() ? Optional.empty() : Optional.of(t);
+        }
+        return Optional.empty();
+    }
+
+    /** Empty mount points, one per closure path, in a directory that is bound read-only at /nix/store. */
+    static Path prepareMountPoints(Path dir, NodeStore store, Set<StorePath> closure) throws IOException {
+        Path work = dir.resolveSibling("." + dir.getFileName() + ".tmp");
+        org.imageless.nix.nar.NarUnpacker.deleteTree(work);
+        Files.createDirectories(work);
+        for (StorePath p : closure) {
+            Path point = work.resolve(p.baseName());
+            if (Files.isDirectory(store.realPath(p), LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(point);
+            } else {
+                Files.createFile(point);
+            }
+        }
+        org.imageless.nix.nar.NarUnpacker.deleteTree(dir);
+        Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
+        return dir;
+    }
+
+    /** The private writable store of a nix-mutable container; returns the closure's directories (overlaid). */
+    static SortedSet<StorePath> prepareMutable(Path dir, NodeStore store, Set<StorePath> closure) throws IOException {
+        org.imageless.nix.nar.NarUnpacker.deleteTree(dir);
+        Path top = Files.createDirectories(OverlayForMutable.storeDir(dir));
+        SortedSet<StorePath> directories = new TreeSet<>();
+        for (StorePath p : closure) {
+            Path real = store.realPath(p);
+            if (Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(top.resolve(p.baseName()));
+                Files.createDirectories(OverlayForMutable.upperDir(dir, p));
+                Files.createDirectories(OverlayForMutable.workDir(dir, p));
+                directories.add(p);
+            } else {
+                Files.copy(real, top.resolve(p.baseName()), LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        return directories;
+    }
+
+    /** The activation report (contract C2). */
+    private String event(Spec spec, Resolver.Resolved r, String container, PodAnnotations pod) {
+        Map<String, String> a = spec.annotations();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("environment", r.ref().description());
+        o.put("generation", r.generation());
+        o.put("node", config.nodeName());
+        o.put("namespace", a.getOrDefault("io.kubernetes.cri.sandbox-namespace", ""));
+        o.put("pod", a.getOrDefault("io.kubernetes.cri.sandbox-name", ""));
+        o.put("container", container);
+        o.put("mode", pod.activateMode().text());
+        o.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        return o.toString();
+    }
+}

@@ -1,0 +1,117 @@
+package org.imageless.runtime.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Optional;
+import org.imageless.environment.EnvironmentRef;
+import org.imageless.environment.lock.Lockfile;
+import org.imageless.nix.NixException;
+
+/**
+ * Resolves {@code owner/name[:generation]} with the hub, keeping what it got under
+ * {@code state_dir/resolved/<owner>/<name>/}: {@code <n>.json} per generation and {@code live.json}
+ * for the last live one. When the hub cannot be reached, a pinned generation this node resolved
+ * before, or else the last live generation it resolved, is used and {@link Resolved#offlineNote()} says so.
+ */
+public final class Resolver {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HubClient hub;
+    private final Path resolvedDir;
+
+    public Resolver(HubClient hub, Path resolvedDir) {
+        this.hub = hub;
+        this.resolvedDir = resolvedDir;
+    }
+
+    /** A generation with its lock; {@code offlineNote} is set when it came from the node's record. */
+    public record Resolved(EnvironmentRef ref, int generation, Lockfile lock, Optional<String> offlineNote) {
+        /** {@code owner/name:N}. */
+        public String shown() {
+            return ref.description() + ":" + generation;
+        }
+    }
+
+    public Resolved resolve(EnvironmentRef ref) {
+        Path dir = resolvedDir.resolve(ref.owner()).resolve(ref.name());
+        Path record = dir.resolve(ref.generation().isPresent() ? ref.generation().getAsInt() + ".json" : "live.json");
+        String body;
+        try {
+            body = hub.generation(ref);
+        } catch (NixException e) {
+            if (e.kind() != NixException.Kind.UNAVAILABLE) {
+                throw e;
+            }
+            String kept = read(record).orElseThrow(() -> new NixException(NixException.Kind.UNAVAILABLE, e.getMessage()
+                    + ", and this node has never resolved " + ref + ": check hub_url in node.toml and that the node "
+                    + "can reach the hub, then restart the pod", e));
+            Resolved r = parse(ref, kept);
+            String when = modified(record);
+            return new Resolved(ref, r.generation(), r.lock(), Optional.of(e.getMessage() + "; started " + r.shown()
+                    + (ref.generation().isPresent() ? ", which this node resolved before"
+                    : ", the last live generation this node resolved (at " + when + "); a newer one may be live")));
+        }
+        Resolved r = parse(ref, body);
+        write(dir.resolve(r.generation() + ".json"), body);
+        if (ref.generation().isEmpty()) {
+            write(dir.resolve("live.json"), body);
+        }
+        return r;
+    }
+
+    private static Resolved parse(EnvironmentRef ref, String body) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(body);
+        } catch (IOException e) {
+            throw NixException.corrupt("the hub's answer for %s is not JSON: %s", ref, e.getMessage());
+        }
+        if (n == null || !n.path("generation").canConvertToInt()) {
+            throw NixException.corrupt("the hub's answer for %s has no generation number", ref);
+        }
+        int generation = n.get("generation").asInt();
+        JsonNode lock = n.get("lock");
+        String shown = ref.description() + ":" + generation;
+        if (lock == null || lock.isNull()) {
+            throw NixException.invalid("generation %s has no manifest.lock, so there are no packages to run: lock the "
+                    + "environment ('flox install' or 'flox upgrade' locks it) and push it again", shown);
+        }
+        return new Resolved(ref, generation, Lockfile.parse(lock.toString(), shown + " manifest.lock"), Optional.empty());
+    }
+
+    private static Optional<String> read(Path file) {
+        try {
+            return Optional.of(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new NixException(NixException.Kind.IO, "cannot read " + file + ": " + e, e);
+        }
+    }
+
+    private static String modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().toString();
+        } catch (IOException e) {
+            return Instant.EPOCH.toString();
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+            Files.writeString(tmp, text);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new NixException(NixException.Kind.IO, "cannot record the resolved generation in " + file + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,465 @@
+package org.imageless.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.imageless.nix.NixException;
+import org.imageless.nix.nodestore.NodeStore;
+import org.imageless.nix.store.StorePath;
+import org.imageless.runtime.config.NodeConfig;
+import org.imageless.runtime.testing.Bundles;
+import org.imageless.runtime.testing.HubStandIn;
+import org.imageless.runtime.testing.RuntimeFixture;
+import org.imageless.runtime.testing.TestHub;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The create and exec preparation against a hub stand-in and a binary cache written by real nix,
+ * on bundles as containerd writes them (runc itself runs in {@link RuncTest}).
+ */
+class CreateTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path shared;
+    static RuntimeFixture fixture;
+    static TestHub hub;
+
+    @TempDir
+    Path tmp;
+    NodeConfig config;
+    Path log;
+
+    @BeforeAll
+    static void packages() {
+        fixture = new RuntimeFixture(shared);
+        hub = new TestHub(shared, fixture);
+        hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
+        hub.push("hooked", TestHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes"));
+        hub.push("nobash", TestHub.manifest(List.of("tools"), Map.of(), "export X=1"));
+        hub.push("secret", TestHub.manifest(List.of("busybox"), Map.of(), null));
+        hub.makePrivate("secret");
+        hub.push("mac", TestHub.manifest(List.of("mactool"), Map.of(), null, "aarch64-darwin"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    Path nodeConfig(String name, String extra) {
+        return RuntimeFixture.nodeConfig(tmp.resolve(name), hub.url(), hub.publicKey(), extra);
+    }
+
+    @BeforeEach
+    void node() {
+        config = NodeConfig.load(nodeConfig("node", ""));
+        log = tmp.resolve("log.json");
+    }
+
+    List<org.imageless.hub.activation.Running> running(String name) {
+        return new org.imageless.hub.activation.Activations(hub.hub.hub().database().jdbi(), java.time.Clock.systemUTC())
+                .running("acme", name);
+    }
+
+    Path bundle(String name, List<String> args, Map<String, String> pod) throws IOException {
+        return Bundles.write(tmp.resolve("bundles/" + name), args, Bundles.container(name, pod), List.of());
+    }
+
+    Create.Result create(Path bundle, String id) throws IOException {
+        return new Create(config, new RuntimeLog(log)).run(bundle, id);
+    }
+
+    static JsonNode spec(Path bundle) throws IOException {
+        return JSON.readTree(Files.readString(bundle.resolve("config.json")));
+    }
+
+    static Map<String, String> env(JsonNode spec) {
+        Map<String, String> env = new HashMap<>();
+        spec.path("process").path("env").forEach(e -> {
+            String[] kv = e.asText().split("=", 2);
+            env.put(kv[0], kv[1]);
+        });
+        return env;
+    }
+
+    static List<String> args(JsonNode spec) {
+        List<String> args = new ArrayList<>();
+        spec.path("process").path("args").forEach(a -> args.add(a.asText()));
+        return args;
+    }
+
+    @Test
+    void createMountsOnlyTheClosureReadOnlySetsTheEnvironmentAndResolvesTheCommand() throws IOException {
+        Path b = bundle("app", List.of("tools-hello", "--flag"), Map.of("flox.dev/environment", "acme/web"));
+
+        Create.Result r = create(b, "c1");
+
+        JsonNode spec = spec(b);
+        String view = r.view().toString();
+        assertThat(r.environment()).isEqualTo("acme/web:1");
+        assertThat(r.closure()).extracting(StorePath::toString)
+                .containsExactlyInAnyOrder(view, fixture.busybox, fixture.tools);
+        List<String> storeMounts = new ArrayList<>();
+        spec.path("mounts").forEach(m -> {
+            if (m.path("destination").asText().startsWith("/nix/store")) {
+                storeMounts.add(m.path("destination").asText());
+                assertThat(m.path("options").toString()).contains("\"ro\"");
+            }
+        });
+        assertThat(storeMounts.getFirst()).isEqualTo("/nix/store");
+        assertThat(storeMounts.subList(1, storeMounts.size())).containsExactlyInAnyOrder(fixture.busybox, view, fixture.tools);
+        assertThat(args(spec)).containsExactly(view + "/bin/tools-hello", "--flag");
+        Map<String, String> env = env(spec);
+        assertThat(env.get("PATH")).startsWith(view + "/bin:" + view + "/sbin:/usr/local/sbin");
+        assertThat(env).containsEntry("FLOX_ENV", view).containsEntry("FLOX_ENV_DESCRIPTION", "acme/web")
+                .containsEntry("GREETING", "hello from vars").containsEntry("TERM", "xterm")
+                .doesNotContainKey("FLOX_DISABLE_METRICS");
+        assertThat(Files.readAllLines(config.rootsDir().resolve("c1")))
+                .containsExactlyInAnyOrder(view, fixture.busybox, fixture.tools);
+        assertThat(config.containerDir("c1").resolve("activation.json")).exists();
+        assertThat(NodeStore.open(config.storeDir()).verify()).isEmpty();
+    }
+
+    @Test
+    void anActivationIsReportedToTheHubUnlessMetricsAreDisabled() throws Exception {
+        create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/hooked")), "c1");
+        assertThat(running("hooked")).singleElement().satisfies(r -> {
+            assertThat(r.generation()).isEqualTo(1);
+            assertThat(r.node()).isEqualTo("node-test");
+            assertThat(r.pod()).isEqualTo("pod-1");
+            assertThat(r.namespace()).isEqualTo("default");
+            assertThat(r.container()).isEqualTo("app");
+            assertThat(r.mode().text()).isEqualTo("run");
+        });
+
+        Path b = bundle("quiet", List.of("sh"), Map.of("flox.dev/environment", "acme/nobash", "flox.dev/disable-metrics", "true"));
+        assertThatThrownBy(() -> create(b, "c2")).hasMessageContaining("bin/bash");
+        Path q = bundle("quiet2", List.of("sh"), Map.of("flox.dev/environment", "acme/secret", "flox.dev/disable-metrics", "true"));
+        config = NodeConfig.load(nodeConfig("node-q", "token_file = \"" + Files.writeString(tmp.resolve("t"), hub.alice) + "\""));
+        create(q, "c3");
+        Thread.sleep(300);
+        assertThat(running("secret")).isEmpty();
+        assertThat(env(spec(q))).containsEntry("FLOX_DISABLE_METRICS", "true");
+    }
+
+    @Test
+    void devModeSetsTheDevelopmentPaths() throws IOException {
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/activate-mode", "dev"));
+        String view = create(b, "c1").view().toString();
+        assertThat(env(spec(b))).containsEntry("CPATH", view + "/include").containsEntry("LIBRARY_PATH", view + "/lib");
+    }
+
+    @Test
+    void aHookWrapsTheCommandInBashFromTheClosure() throws IOException {
+        Path b = bundle("app", List.of("echo", "hi"), Map.of("flox.dev/environment", "acme/hooked"));
+        String view = create(b, "c1").view().toString();
+        List<String> args = args(spec(b));
+        assertThat(args.getFirst()).isEqualTo(view + "/bin/bash");
+        assertThat(args.get(2)).contains("export HOOKED=yes");
+        assertThat(args.subList(3, args.size())).containsExactly("flox-activate", view + "/bin/echo", "hi");
+    }
+
+    @Test
+    void aHookWithoutBashInTheEnvironmentSaysSo() throws IOException {
+        Path b = bundle("app", List.of("tools-hello"), Map.of("flox.dev/environment", "acme/nobash"));
+        assertThatThrownBy(() -> create(b, "c1")).hasMessageContaining("acme/nobash:1 has a hook.on-activate")
+                .hasMessageContaining("none of its packages provides bin/bash")
+                .hasMessageContaining("flox install -r acme/nobash bash");
+    }
+
+    @Test
+    void aCommandNotInTheEnvironmentIsAnErrorNamingThePackagesCommands() throws IOException {
+        Path b = bundle("app", List.of("echoip"), Map.of("flox.dev/environment", "acme/web"));
+        assertThatThrownBy(() -> create(b, "c1"))
+                .hasMessageContaining("command 'echoip' is not in environment acme/web:1")
+                .hasMessageContaining("tools provides tools-hello")
+                .hasMessageContaining("busybox provides bash, busybox, cat");
+    }
+
+    @Test
+    void aPinnedGenerationIsUsedAndAMissingOneIsAnError() throws IOException {
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web:1"));
+        assertThat(create(b, "c1").environment()).isEqualTo("acme/web:1");
+        Path b7 = bundle("app7", List.of("sh"), Map.of("flox.dev/environment", "acme/web:7"));
+        assertThatThrownBy(() -> create(b7, "c2")).isInstanceOf(NixException.class)
+                .hasMessageContaining("the hub has no acme/web:7: generation 7 of acme/web does not exist")
+                .hasMessageContaining("Fix the flox.dev/environment annotation");
+    }
+
+    @Test
+    void anUnknownEnvironmentIsAnErrorNamingIt() throws IOException {
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/nope"));
+        assertThatThrownBy(() -> create(b, "c1"))
+                .hasMessageContaining("the hub has no acme/nope: environment acme/nope does not exist");
+    }
+
+    @Test
+    void missingOrMalformedAnnotationsAreErrorsNamingThem() throws IOException {
+        Path none = bundle("app", List.of("sh"), Map.of());
+        assertThatThrownBy(() -> create(none, "c1")).hasMessageContaining("has no flox.dev/environment annotation");
+        Path bad = bundle("bad", List.of("sh"), Map.of("flox.dev/environment", "acme"));
+        assertThatThrownBy(() -> create(bad, "c2")).hasMessageContaining("annotation flox.dev/environment=\"acme\" is invalid");
+        Path mode = bundle("mode", List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/activate-mode", "fast"));
+        assertThatThrownBy(() -> create(mode, "c3")).hasMessageContaining("flox.dev/activate-mode=\"fast\" is invalid");
+        Path mutable = bundle("mut", List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/nix-mutable", "yes"));
+        assertThatThrownBy(() -> create(mutable, "c4")).hasMessageContaining("flox.dev/nix-mutable=\"yes\" is invalid");
+    }
+
+    /** A bundle of acme/secret whose pod mounts a secret directory holding {@code token} at /var/run/secrets/flox.dev. */
+    Path withSecret(String name, String token) throws IOException {
+        Path secret = Files.createDirectories(tmp.resolve("secret-" + name));
+        Files.writeString(secret.resolve("floxhub-token"), token + "\n");
+        return Bundles.write(tmp.resolve("bundles/" + name), List.of("sh"), Bundles.container(name, Map.of("flox.dev/environment", "acme/secret")),
+                List.of(Map.of("destination", "/var/run/secrets/flox.dev", "type", "bind", "source", secret.toString(),
+                        "options", List.of("rbind", "ro"))));
+    }
+
+    @Test
+    void aPrivateEnvironmentNeedsATokenAndTheMountedSecretProvidesIt() throws IOException {
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/secret"));
+        assertThatThrownBy(() -> create(b, "c1")).hasMessageContaining("the hub refused acme/secret")
+                .hasMessageContaining("mount a secret with a hub token at /var/run/secrets/flox.dev (file floxhub-token)");
+
+        Path ok = withSecret("ok", hub.alice);
+        assertThat(create(ok, "c2").environment()).isEqualTo("acme/secret:1");
+        assertThat(Files.readString(ok.resolve("config.json"))).doesNotContain(hub.alice);
+        assertThat(config.containerDir("c2").resolve("activation.json")).content().doesNotContain(hub.alice);
+        assertThat(Files.exists(log) ? Files.readString(log) : "").doesNotContain(hub.alice);
+    }
+
+    @Test
+    void anExpiredOrRevokedTokenIsAnErrorSayingWhichAndWhatToDo() throws IOException {
+        String expired = hub.hub.expiredToken("alice");
+        assertThatThrownBy(() -> create(withSecret("exp", expired), "c1"))
+                .hasMessageContaining("the hub refused acme/secret").hasMessageContaining("expired")
+                .hasMessageContaining("Replace the token").hasMessageNotContaining(expired);
+        String revoked = hub.hub.revokedToken("alice");
+        assertThatThrownBy(() -> create(withSecret("rev", revoked), "c2"))
+                .hasMessageContaining("revoked").hasMessageContaining("Replace the token").hasMessageNotContaining(revoked);
+    }
+
+    @Test
+    void aTokenOfANonMemberIsAnErrorNamingTheOwner() throws IOException {
+        String bob = hub.hub.createUser("bob-" + System.nanoTime() % 100000);
+        assertThatThrownBy(() -> create(withSecret("bob", bob), "c1"))
+                .hasMessageContaining("the hub refused acme/secret").hasMessageContaining("ask an owner of 'acme'")
+                .hasMessageNotContaining(bob);
+    }
+
+    @Test
+    void theNodesTokenFileIsUsedWhenThePodMountsNone() throws IOException {
+        Path token = Files.writeString(tmp.resolve("node-token"), hub.alice);
+        config = NodeConfig.load(nodeConfig("node2", "token_file = \"" + token + "\""));
+        assertThat(create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/secret")), "c1").environment())
+                .isEqualTo("acme/secret:1");
+    }
+
+    @Test
+    void aPublicEnvironmentWithAnExpiredTokenStartsAndTheHubsWarningIsLogged() throws IOException {
+        Path token = Files.writeString(tmp.resolve("node-token"), hub.hub.expiredToken("alice"));
+        config = NodeConfig.load(nodeConfig("node5", "token_file = \"" + token + "\""));
+        assertThat(create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web")), "c1").environment())
+                .isEqualTo("acme/web:1");
+        assertThat(Files.readString(log)).contains("\"level\":\"warning\"").contains("the hub says about acme/web: ");
+    }
+
+    @Test
+    void anEnvironmentWithoutPackagesForThisSystemSaysWhichItHas() throws IOException {
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/mac"));
+        assertThatThrownBy(() -> create(b, "c1"))
+                .hasMessageContaining("acme/mac:1 has no packages for this node's system x86_64-linux (it has packages for aarch64-darwin)")
+                .hasMessageContaining("options.systems");
+    }
+
+    @Test
+    void aPackageSignedByAnUntrustedKeyIsRefused() throws IOException {
+        String otherKey = "other-1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        Path file = nodeConfig("node3", "");
+        Files.writeString(file, Files.readString(file).replace(hub.publicKey(), otherKey));
+        config = NodeConfig.load(file);
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web"));
+        assertThatThrownBy(() -> create(b, "c1")).isInstanceOf(NixException.class)
+                .hasMessageContaining("cannot realise the packages of acme/web:1")
+                .hasMessageContaining("trusted_keys in node.toml");
+        assertThat(NodeStore.open(config.storeDir()).list()).isEmpty();
+    }
+
+    @Test
+    void aNarThatDoesNotMatchItsHashIsRefusedAndNothingIsStored() throws Exception {
+        Path cache = tmp.resolve("tampered-cache");
+        try (var files = Files.walk(fixture.cache)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = cache.resolve(fixture.cache.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        // the busybox narinfo now points at the tools NAR: its hashes do not match what the narinfo says
+        Path busyboxInfo = cache.resolve(StorePath.parse(fixture.busybox).hashPart() + ".narinfo");
+        String toolsUrl = Files.readAllLines(cache.resolve(StorePath.parse(fixture.tools).hashPart() + ".narinfo")).stream()
+                .filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow();
+        Files.writeString(busyboxInfo, Files.readString(busyboxInfo).replaceAll("(?m)^URL: .*$", toolsUrl));
+        // a stand-in: the real hub verifies every upload, so it cannot be made to serve a damaged NAR
+        try (HubStandIn tampered = new HubStandIn(cache)) {
+            tampered.push("acme", "web", RuntimeFixture.lock(Map.of("busybox", fixture.busybox), Map.of(), null));
+            config = NodeConfig.load(RuntimeFixture.nodeConfig(tmp.resolve("node4"), tampered.url(), fixture.key.publicKey(), ""));
+            Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web"));
+            assertThatThrownBy(() -> create(b, "c1")).isInstanceOf(NixException.class)
+                    .hasMessageContaining("cannot realise the packages of acme/web:1")
+                    .hasMessageContaining("does not match its narinfo")
+                    .hasMessageContaining("nothing between the node and the hub alters downloads");
+            assertThat(NodeStore.open(config.storeDir()).list()).isEmpty();
+        }
+    }
+
+    @Test
+    void hubUnreachableStartsWhatTheNodeResolvedBeforeAndSaysSo() throws IOException {
+        create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web")), "c1");
+        create(bundle("pinned", List.of("sh"), Map.of("flox.dev/environment", "acme/web:1")), "c2");
+        URI dead = deadUrl();
+        Path file = config.stateDir().getParent().resolve("node.toml");
+        Files.writeString(file, Files.readString(file).replace(hub.url().toString(), dead.toString()));
+        config = NodeConfig.load(file);
+
+        assertThat(create(bundle("again", List.of("sh"), Map.of("flox.dev/environment", "acme/web")), "c3").environment())
+                .isEqualTo("acme/web:1");
+        assertThat(Files.readString(log)).contains("\"level\":\"warning\"").contains("cannot reach the hub at " + dead)
+                .contains("the last live generation this node resolved");
+        assertThat(create(bundle("again2", List.of("sh"), Map.of("flox.dev/environment", "acme/web:1")), "c4").environment())
+                .isEqualTo("acme/web:1");
+
+        Path never = bundle("never", List.of("sh"), Map.of("flox.dev/environment", "acme/hooked"));
+        assertThatThrownBy(() -> create(never, "c5")).hasMessageContaining("cannot reach the hub at " + dead)
+                .hasMessageContaining("this node has never resolved acme/hooked")
+                .hasMessageContaining("check hub_url in node.toml");
+    }
+
+    @Test
+    void theSandboxAndSkippedContainersAreLeftExactlyAsTheyWere() throws IOException {
+        Path sandbox = Bundles.write(tmp.resolve("bundles/pause"), List.of("/pause"),
+                Map.of("io.kubernetes.cri.container-type", "sandbox", "flox.dev/environment", "acme/web"), List.of());
+        String before = Files.readString(sandbox.resolve("config.json"));
+        assertThat(create(sandbox, "s1").passThrough()).contains("pod sandbox");
+        assertThat(Files.readString(sandbox.resolve("config.json"))).isEqualTo(before);
+
+        Path skipped = bundle("sidecar", List.of("nginx"), Map.of("flox.dev/environment", "acme/web",
+                "flox.dev/skip-containers", "sidecar"));
+        String skippedBefore = Files.readString(skipped.resolve("config.json"));
+        assertThat(create(skipped, "s2").passThrough()).isPresent();
+        assertThat(Files.readString(skipped.resolve("config.json"))).isEqualTo(skippedBefore);
+        assertThat(config.rootsDir().resolve("s2")).doesNotExist();
+    }
+
+    @Test
+    void execGetsTheSameEnvironmentUnlessTheContainerSkipsExec() throws IOException {
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/hooked"));
+        String view = create(b, "c1").view().toString();
+        Path process = Files.writeString(tmp.resolve("process.json"),
+                "{\"args\":[\"printenv\",\"FLOX_ENV\"],\"env\":[\"PATH=/usr/bin:/bin\",\"HOSTNAME=x\"],\"cwd\":\"/\",\"terminal\":false}");
+
+        assertThat(Exec.run(config.containerDir("c1").resolve("activation.json"), process)).isTrue();
+
+        JsonNode p = JSON.readTree(Files.readString(process));
+        Map<String, String> env = new HashMap<>();
+        p.path("env").forEach(e -> env.put(e.asText().split("=", 2)[0], e.asText().split("=", 2)[1]));
+        assertThat(env).containsEntry("FLOX_ENV", view).containsEntry("HOSTNAME", "x");
+        assertThat(env.get("PATH")).startsWith(view + "/bin:");
+        assertThat(p.path("args").get(0).asText()).isEqualTo(view + "/bin/bash");
+        assertThat(p.path("args").toString()).contains(view + "/bin/printenv");
+
+        Path skip = bundle("noexec", List.of("sh"), Map.of("flox.dev/environment", "acme/web",
+                "flox.dev/skip-containers-exec", "noexec"));
+        create(skip, "c2");
+        Path other = Files.writeString(tmp.resolve("p2.json"), "{\"args\":[\"ls\"],\"env\":[],\"cwd\":\"/\"}");
+        assertThat(Exec.run(config.containerDir("c2").resolve("activation.json"), other)).isFalse();
+        assertThat(Files.readString(other)).isEqualTo("{\"args\":[\"ls\"],\"env\":[],\"cwd\":\"/\"}");
+        assertThat(env(spec(skip)).get("PATH")).contains("/nix/store/");
+    }
+
+    @Test
+    void nixMutableGivesAPrivateOverlayAndNeverTheNodeStore() throws IOException {
+        Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/nix-mutable", "true"));
+        create(b, "m1");
+        List<JsonNode> overlays = new ArrayList<>();
+        spec(b).path("mounts").forEach(m -> {
+            if (m.path("type").asText().equals("overlay")) {
+                overlays.add(m);
+            }
+        });
+        assertThat(overlays).hasSize(3);
+        assertThat(overlays.getFirst().path("options").toString())
+                .contains("lowerdir=" + config.storeDir()).contains("upperdir=" + config.mutableDir("m1"));
+        assertThat(config.mutableDir("m1").resolve("store")).isDirectory();
+    }
+
+    @Test
+    void failuresBecomeOneJsonErrorLineInRuncsLog() throws IOException {
+        Path b = bundle("app", List.of("echoip"), Map.of("flox.dev/environment", "acme/web"));
+        Path file = config.stateDir().getParent().resolve("node.toml");
+
+        int rc = ContainerRuntime.run(new String[] {"create", log.toString(), b.toString(), "c1"},
+                Map.of("FLOX_NODE_CONFIG", file.toString()));
+
+        assertThat(rc).isEqualTo(1);
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(1);
+        JsonNode line = JSON.readTree(lines.getFirst());
+        assertThat(line.path("level").asText()).isEqualTo("error");
+        assertThat(line.path("msg").asText()).startsWith("flox: container 'app' with acme/web:1: ResolveCommand: command 'echoip'");
+        assertThat(line.path("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+
+        rc = ContainerRuntime.run(new String[] {"create", log.toString(), b.toString(), "c1"},
+                Map.of("FLOX_NODE_CONFIG", tmp.resolve("absent.toml").toString()));
+        assertThat(rc).isEqualTo(1);
+        assertThat(Files.readAllLines(log).getLast()).contains("absent.toml does not exist");
+    }
+
+    @Test
+    void containersOfOneEnvironmentCreatedAtOnceDownloadEachPathOnce() throws Exception {
+        List<java.util.concurrent.Future<Create.Result>> results = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 8; i++) {
+                Path b = bundle("app" + i, List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/disable-metrics", "true"));
+                String id = "p" + i;
+                results.add(pool.submit(() -> create(b, id)));
+            }
+        }
+        java.util.Set<StorePath> views = new java.util.HashSet<>();
+        int fetched = 0;
+        for (var r : results) {
+            views.add(r.get().view());
+            fetched += r.get().fetched().size();
+        }
+        assertThat(views).hasSize(1);
+        assertThat(fetched).isEqualTo(2);
+        assertThat(NodeStore.open(config.storeDir()).verify()).isEmpty();
+    }
+
+    static URI deadUrl() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return URI.create("http://127.0.0.1:" + s.getLocalPort());
+        }
+    }
+}
