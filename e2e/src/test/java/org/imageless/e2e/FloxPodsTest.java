@@ -104,8 +104,8 @@ class FloxPodsTest {
         w.hub.setVisibility("acme", "secret", "private", w.alice);
         Path secret = Files.createDirectories(w.dir.resolve("secrets/floxhub-token"));
         Files.writeString(secret.resolve("floxhub-token"), w.alice);
-        RunningPod pod = w.run(tokenPod("private-ok", "acme/secret", "sh", "-c", "echo secret-env=$SECRET_ENV; env; sleep 3600"),
-                Map.of("floxhub-token", secret));
+        RunningPod pod = w.run(Pods.tokenPod("private-ok", "acme/secret", "sh", "-c", "echo secret-env=$SECRET_ENV; env; sleep 3600"),
+                Map.of(Pods.TOKEN_SECRET, secret));
         try {
             String id = World.container(pod, "app");
             String log = w.awaitLog(id, "secret-env=");
@@ -118,21 +118,6 @@ class FloxPodsTest {
                 .getMessage())
                 .contains("the hub refused acme/secret")
                 .contains("/var/run/secrets/flox.dev").contains("floxhub-token");
-    }
-
-    /** A pod mounting secret {@code floxhub-token} at /var/run/secrets/flox.dev, as Flox's documentation shows. */
-    static String tokenPod(String name, String environment, String... command) {
-        return Pods.podWithVolumes(name, "flox", Map.of(ENV, environment), """
-                  volumes:
-                    - name: flox-token
-                      secret:
-                        secretName: floxhub-token
-                """, container("app", command) + """
-                      volumeMounts:
-                        - name: flox-token
-                          mountPath: /var/run/secrets/flox.dev
-                          readOnly: true
-                """);
     }
 
     @Test
@@ -217,10 +202,15 @@ class FloxPodsTest {
         RunningPod pod = w.run(pod("probed", "flox", Map.of(ENV, "acme/probed"), container("app", "sleep", "3600")));
         try {
             String id = World.container(pod, "app");
-            World.Exec flox = w.exec(id, "printenv", "FLOX_ENV");
-            assertThat(flox.exitCode()).isZero();
-            String floxEnv = flox.stdout().strip();
+            // an exec probe's command, resolved through the environment's PATH (busybox env)
+            World.Exec env = w.exec(id, "env");
+            assertThat(env.exitCode()).as("env: %s %s; runtime state: %s", env.stdout(), env.stderr(),
+                    w.debugState(w.main, id)).isZero();
+            String floxEnv = env.stdout().lines().filter(l -> l.startsWith("FLOX_ENV=")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no FLOX_ENV in the exec's environment:\n" + env.stdout()))
+                    .substring("FLOX_ENV=".length());
             assertThat(floxEnv).matches("/nix/store/[a-z0-9]{32}-.+");
+            assertThat(env.stdout()).contains("PROBE_VAR=probe-value");
             World.Exec path = w.exec(id, "sh", "-c", "echo $PATH; echo $PROBE_VAR");
             assertThat(path.stdout()).startsWith(floxEnv + "/bin:").contains("probe-value");
             World.Exec tool = w.exec(id, "hello-tools");
@@ -274,7 +264,7 @@ class FloxPodsTest {
             // the closure is tools, echoip and busybox: each must be downloaded at least once, and
             // the hub answered exactly three NAR requests, so each was downloaded exactly once
             assertThat(World.storeEntries(w.fresh)).contains(name(w.tools), name(w.echoip), name(w.busybox));
-            assertThat(w.narDownloads() - before).isEqualTo(3);
+            assertThat(w.narDownloads() - before).as(w.metrics()).isEqualTo(3);
         } finally {
             for (RunningPod p : started) {
                 w.remove(p);

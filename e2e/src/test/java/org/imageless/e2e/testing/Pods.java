@@ -55,6 +55,24 @@ public final class Pods {
         return y.toString();
     }
 
+    /** The secret name {@link #tokenPod} mounts. */
+    public static final String TOKEN_SECRET = "floxhub-token";
+
+    /** A pod on handler flox mounting secret {@code floxhub-token} at /var/run/secrets/flox.dev, as Flox's documentation shows. */
+    public static String tokenPod(String name, String environment, String... command) {
+        return podWithVolumes(name, "flox", Map.of("flox.dev/environment", environment), """
+                  volumes:
+                    - name: flox-token
+                      secret:
+                        secretName: floxhub-token
+                """, container("app", command) + """
+                      volumeMounts:
+                        - name: flox-token
+                          mountPath: /var/run/secrets/flox.dev
+                          readOnly: true
+                """);
+    }
+
     /** A double-quoted YAML scalar. */
     public static String quote(String s) {
         return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';

@@ -95,7 +95,7 @@ public final class World implements AutoCloseable {
                   args = [ "-c" ''
                     /bin/busybox mkdir -p $out/bin
                     /bin/busybox cp /bin/busybox $out/bin/busybox
-                    for a in sh ls cat echo env printenv touch sleep id mkdir test readlink pwd rm head wc hostname; do
+                    for a in sh ls cat echo env touch sleep id mkdir test readlink pwd rm head wc hostname; do
                       /bin/busybox ln -s busybox $out/bin/$a
                     done
                     printf '#!%s/bin/sh\\nexec %s/bin/sh "$@"\\n' $out $out > $out/bin/bash
@@ -268,8 +268,43 @@ public final class World implements AutoCloseable {
         return new Exec(r.getExitCode(), r.getStdout().toStringUtf8(), r.getStderr().toStringUtf8());
     }
 
+    /** What a node's state directory holds for container {@code id}, and the runtime's log, for failure messages. */
+    public String debugState(Node node, String id) {
+        StringBuilder out = new StringBuilder();
+        try (var s = Files.walk(node.state().resolve("containers"), 2)) {
+            s.forEach(p -> out.append(p).append('\n'));
+        } catch (IOException e) {
+            out.append(e).append('\n');
+        }
+        try {
+            out.append(Files.readString(node.state().resolve("runtime-log.json")));
+        } catch (IOException e) {
+            out.append("(no runtime-log.json)");
+        }
+        return out.toString();
+    }
+
+    /** The hub's cache request counters (from /metrics), for failure messages. */
+    public String metrics() {
+        return String.join("\n", metricsText().lines().filter(l -> l.contains("/cache")).toList());
+    }
+
     /** The hub's count of answered {@code GET /cache/nar/{file}} requests (its Prometheus /metrics). */
     public long narDownloads() {
+        String metrics = metricsText();
+        Pattern line = Pattern.compile("^floxhub_http_requests_total\\{(.*)} ([0-9.eE+]+)$", Pattern.MULTILINE);
+        Matcher m = line.matcher(metrics);
+        long total = 0;
+        while (m.find()) {
+            String labels = m.group(1);
+            if (labels.contains("method=\"GET\"") && labels.contains("route=\"/cache/nar/{file}\"") && labels.contains("status=\"200\"")) {
+                total += (long) Double.parseDouble(m.group(2));
+            }
+        }
+        return total;
+    }
+
+    private String metricsText() {
         String metrics;
         try {
             metrics = http.send(HttpRequest.newBuilder(URI.create(hub.url() + "/metrics")).build(),
@@ -280,16 +315,7 @@ public final class World implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        Pattern line = Pattern.compile("^floxhub_http_requests_total\\{([^}]*)} ([0-9.eE+]+)$", Pattern.MULTILINE);
-        Matcher m = line.matcher(metrics);
-        long total = 0;
-        while (m.find()) {
-            String labels = m.group(1);
-            if (labels.contains("method=\"GET\"") && labels.contains("route=\"/cache/nar/{file}\"") && labels.contains("status=\"200\"")) {
-                total += (long) Double.parseDouble(m.group(2));
-            }
-        }
-        return total;
+        return metrics;
     }
 
     /** Every store path name in a node's store directory. */
