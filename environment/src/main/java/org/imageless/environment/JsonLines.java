@@ -2,7 +2,6 @@ package org.imageless.environment;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +14,9 @@ import java.util.Map;
  */
 public final class JsonLines {
 
+    /** A parser factory is all a token walk needs (a mapper per call cost every lock parse its construction). */
+    private static final com.fasterxml.jackson.core.JsonFactory FACTORY = new com.fasterxml.jackson.core.JsonFactory();
+
     private final Map<String, Integer> lines;
 
     private JsonLines(Map<String, Integer> lines) {
@@ -24,7 +26,7 @@ public final class JsonLines {
     /** Indexes {@code json}; the caller has already parsed it successfully. */
     public static JsonLines index(String json) {
         Map<String, Integer> lines = new HashMap<>();
-        try (JsonParser p = JsonMapper.builder().build().createParser(json)) {
+        try (JsonParser p = FACTORY.createParser(json)) {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (t == JsonToken.FIELD_NAME || t.isScalarValue() || t.isStructStart()) {

@@ -35,7 +35,7 @@ public record Activation(String environment, SequencedMap<String, String> variab
                          String hook, Map<String, List<String>> commands) {
 
     public static final String FILE = "activation.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.imageless.runtime.Json.MAPPER;
 
     public Activation {
         variables = new LinkedHashMap<>(variables);

@@ -60,7 +60,7 @@ public final class Create {
     static final Duration HUB_TIMEOUT = Duration.ofSeconds(10);
     /** How long create waits, at its end, for an activation report still on its way. */
     static final Duration REPORT_GRACE = Duration.ofMillis(100);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.imageless.runtime.Json.MAPPER;
 
     private final NodeConfig config;
     private final RuntimeLog log;

@@ -18,7 +18,7 @@ import java.time.temporal.ChronoUnit;
  */
 public class RuntimeLog {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.imageless.runtime.Json.MAPPER;
 
     private final Path file;
 

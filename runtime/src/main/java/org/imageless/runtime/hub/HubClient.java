@@ -22,7 +22,7 @@ import org.imageless.nix.NixException;
  */
 public final class HubClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.imageless.runtime.Json.MAPPER;
 
     private final URI hubUrl;
     private final Optional<String> token;

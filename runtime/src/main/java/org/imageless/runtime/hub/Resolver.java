@@ -21,7 +21,7 @@ import org.imageless.nix.NixException;
  */
 public final class Resolver {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.imageless.runtime.Json.MAPPER;
 
     private final HubClient hub;
     private final Path resolvedDir;

@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class Spec {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.imageless.runtime.Json.MAPPER;
 
     private final ObjectNode root;
 
