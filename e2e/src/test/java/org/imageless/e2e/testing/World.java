@@ -170,11 +170,21 @@ public final class World implements AutoCloseable {
                 """.formatted(name, busybox, body.replace("@BB@", busybox), command, command);
     }
 
+    /** Uploads {@code storePath} (uncompressed) and publishes it in the catalog as {@code acme/<name>} 1.0 for x86_64-linux. */
+    public void uploadAndPublish(String name, String storePath) {
+        uploadWith(nix, dir, hub, alice, "?compression=none", storePath);
+        hub.publishPackage("acme", name, "1.0", Map.of(SYSTEM, storePath), alice);
+    }
+
     /** {@code nix copy --to <hub>/cache} of {@code paths} (and their closures), authenticated by a netrc with alice's token. */
     private static void upload(RealNix nix, Path dir, RunningHub hub, String token, String... paths) {
+        uploadWith(nix, dir, hub, token, "", paths);
+    }
+
+    private static void uploadWith(RealNix nix, Path dir, RunningHub hub, String token, String query, String... paths) {
         try {
             Path netrc = Files.writeString(dir.resolve("netrc"), "machine 127.0.0.1\nlogin alice\npassword " + token + "\n");
-            List<String> cmd = new ArrayList<>(List.of("nix", "copy", "--store", nix.storeUri(), "--to", hub.url() + "/cache"));
+            List<String> cmd = new ArrayList<>(List.of("nix", "copy", "--store", nix.storeUri(), "--to", hub.url() + "/cache" + query));
             cmd.addAll(List.of(paths));
             RealNix.Result r = nix.tryRun(cmd, null, Map.of("NIX_CONFIG", RealNix.NIX_CONFIG + "\nnetrc-file = " + netrc));
             if (r.exitCode() != 0) {
