@@ -38,7 +38,7 @@ report="$work/report.txt"
 line() { echo "$*" | tee -a "$report"; }
 
 # BENCH_PARTS picks what to run (default: all of them).
-parts=" ${BENCH_PARTS:-nar hub} "
+parts=" ${BENCH_PARTS:-nar hub runtime} "
 wants() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 line "# make bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores"
@@ -113,6 +113,24 @@ line "Hub NAR:       served $(mbps "$ms_a") MB/s (curl over loopback), disk $(mb
 kill $hub_pid 2>/dev/null || true
 wait $hub_pid 2>/dev/null || true
 trap - EXIT
+fi
+
+# --- Runtime: flox pods against plain runc on one private containerd, through the CRI ------------
+# e2e's RuntimeBench (JUnit tag "bench"): a private containerd + runc, a loopback hub with packages
+# uploaded by real nix, and the launcher 'make build' wrote (bin/flox-container-runtime, AOT cache).
+if wants runtime; then
+(cd "$top" && mvn -B -ntp -o -q -Dstyle.color=never -pl e2e -am test -Dgroups=bench -DexcludedGroups=fuzz-long \
+   -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench.runs="${BENCH_RUNTIME_RUNS:-7}" \
+   -Dbench.cold.mb="${BENCH_COLD_MB:-100}" -Dbench.report="$work/runtime.txt" \
+   -De2e.launcher="$top/bin/flox-container-runtime") >> "$report.detail" 2>&1 \
+  || { echo "bench: the runtime bench failed; see $report.detail and e2e/target/surefire-reports" >&2; exit 1; }
+while IFS= read -r l; do
+  case $l in
+    " "*) echo "$l" >> "$report.detail" ;;
+    *) line "$l" ;;
+  esac
+done < "$work/runtime.txt"
+line "(runtime: medians of ${BENCH_RUNTIME_RUNS:-7} runs after a warm-up; CreateContainer+StartContainer and ExecSync 'true' timed at the CRI client; runs in $report.detail)"
 fi
 
 echo "bench: report in $report"

@@ -10,7 +10,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * One node's configuration behind one runtime handler of the test containerd: a launcher generated
  * from {@code runtime/src/main/sh/flox-container-runtime} (as {@code scripts/make-launchers.sh} does,
  * with this test's class path) that sets {@code FLOX_NODE_CONFIG} to this node's {@code node.toml},
- * whose store and state are under {@link #dir()}.
+ * whose store and state are under {@link #dir()}. With system property {@code e2e.launcher} (a
+ * launcher {@code make build} wrote, e.g. {@code bin/flox-container-runtime}), a two-line wrapper
+ * that sets {@code FLOX_NODE_CONFIG} and runs it instead.
  */
 public record Node(String handler, Path dir, Path launcher, Path config) {
 
@@ -32,6 +34,19 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
                 throw new IllegalStateException("the runtime launcher template " + TEMPLATE.toAbsolutePath()
                         + " is missing: run the e2e tests from the reactor (mvn -pl e2e -am test)");
             }
+            Path launcher = dir.resolve("flox-container-runtime");
+            String built = System.getProperty("e2e.launcher", "");
+            if (!built.isBlank()) {
+                // a launcher from scripts/make-launchers.sh (packaged jars, AOT cache), as installed on nodes
+                Path real = Path.of(built).toAbsolutePath();
+                if (!Files.isExecutable(real)) {
+                    throw new IllegalStateException("e2e.launcher=" + built + " is not an executable: run 'make build' first");
+                }
+                Files.writeString(launcher, "#!/bin/sh\nFLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG\nexec '"
+                        + real + "' \"$@\"\n");
+                Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+                return new Node(handler, dir, launcher, config);
+            }
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String text = Files.readString(TEMPLATE)
                     .replace("@JAVA@", java)
@@ -42,7 +57,6 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
             text = text.substring(0, firstLine)
                     + "FLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG # e2e node " + handler + "\n"
                     + text.substring(firstLine);
-            Path launcher = dir.resolve("flox-container-runtime");
             Files.writeString(launcher, text);
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
             return new Node(handler, dir, launcher, config);
