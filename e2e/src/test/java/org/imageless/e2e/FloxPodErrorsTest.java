@@ -129,6 +129,35 @@ class FloxPodErrorsTest {
     }
 
     @Test
+    void aNarDamagedInTheHubsCacheIsRefusedAndNothingIsStored(World w) throws Exception {
+        String damaged = w.nix.build("""
+                derivation {
+                  name = "damaged-1.0"; system = "x86_64-linux"; builder = "/bin/sh";
+                  args = [ "-c" "/bin/busybox mkdir -p $out/share && /bin/busybox seq 1 20000 > $out/share/numbers" ];
+                }
+                """);
+        w.uploadAndPublish("damaged", damaged);
+        w.push("damaged", List.of("damaged"), Map.of(), null);
+        // flip one byte in the middle of the NAR file on the hub's disk (uploaded uncompressed)
+        String hash = damaged.substring("/nix/store/".length(), "/nix/store/".length() + 32);
+        String narinfo = w.httpGet("/cache/" + hash + ".narinfo");
+        String file = narinfo.lines().filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow().substring("URL: nar/".length());
+        Path nar;
+        try (var files = Files.walk(w.dir.resolve("hub"))) {
+            nar = files.filter(p -> p.getFileName().toString().equals(file)).findFirst()
+                    .orElseThrow(() -> new AssertionError("the hub's NAR file " + file + " is not under " + w.dir.resolve("hub")));
+        }
+        byte[] bytes = Files.readAllBytes(nar);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(nar, bytes);
+
+        assertThat(failure(w, simplePod("damaged-nar", "flox", Map.of(ENV, "acme/damaged"))))
+                .contains("cannot realise the packages of acme/damaged")
+                .contains("does not match");
+        assertThat(World.storeEntries(w.main)).doesNotContain(damaged.substring("/nix/store/".length()));
+    }
+
+    @Test
     void badValuesOfTheOtherAnnotationsAreRefusedNamingTheAnnotation(World w) {
         w.push("annotated", List.of("busybox"), Map.of(), null);
         assertThat(failure(w, simplePod("bad-mode", "flox", Map.of(ENV, "acme/annotated", "flox.dev/activate-mode", "fast"))))

@@ -197,6 +197,20 @@ class FloxPodsTest {
     }
 
     @Test
+    void disableMetricsSetsFloxDisableMetricsAndSendsNoActivationReport(World w) {
+        w.push("quiet", List.of("busybox"), Map.of(), null);
+        RunningPod pod = w.run(pod("quiet", "flox", Map.of(ENV, "acme/quiet", "flox.dev/disable-metrics", "true"),
+                container("app", "sh", "-c", "echo metrics=$FLOX_DISABLE_METRICS; sleep 3600")));
+        try {
+            assertThat(w.awaitLog(World.container(pod, "app"), "metrics=")).contains("metrics=true");
+            var activations = new org.imageless.hub.activation.Activations(w.hub.hub().database().jdbi(), w.hub.hub().clock());
+            assertThat(activations.running("acme", "quiet")).isEmpty();
+        } finally {
+            w.remove(pod);
+        }
+    }
+
+    @Test
     void anExecProbeSeesTheActivatedEnvironment(World w) {
         w.push("probed", List.of("busybox", "tools"), Map.of("PROBE_VAR", "probe-value"), null);
         RunningPod pod = w.run(pod("probed", "flox", Map.of(ENV, "acme/probed"), container("app", "sleep", "3600")));

@@ -315,17 +315,24 @@ public final class World implements AutoCloseable {
     }
 
     private String metricsText() {
-        String metrics;
+        return httpGet("/metrics");
+    }
+
+    /** The body of an anonymous GET of {@code path} on the hub; fails unless it answers 200. */
+    public String httpGet(String path) {
+        HttpResponse<String> r;
         try {
-            metrics = http.send(HttpRequest.newBuilder(URI.create(hub.url() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            r = http.send(HttpRequest.newBuilder(URI.create(hub.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        return metrics;
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
     }
 
     /** Every store path name in a node's store directory. */
