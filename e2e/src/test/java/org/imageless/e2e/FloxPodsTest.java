@@ -197,6 +197,28 @@ class FloxPodsTest {
     }
 
     @Test
+    void theHubLearnsWhereAGenerationRunsFromTheActivationReport(World w) throws InterruptedException {
+        int generation = w.push("reported", List.of("busybox"), Map.of(), null);
+        RunningPod pod = w.run(pod("reported", "flox", Map.of(ENV, "acme/reported"), container("app", "sleep", "3600")));
+        try {
+            var activations = new org.imageless.hub.activation.Activations(w.hub.hub().database().jdbi(), w.hub.hub().clock());
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+            while (activations.running("acme", "reported").isEmpty() && java.time.Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            assertThat(activations.running("acme", "reported")).singleElement().satisfies(r -> {
+                assertThat(r.generation()).isEqualTo(generation);
+                assertThat(r.node()).isEqualTo("e2e-flox");
+                assertThat(r.pod()).isEqualTo("reported");
+                assertThat(r.container()).isEqualTo("app");
+                assertThat(r.namespace()).isEqualTo("default");
+            });
+        } finally {
+            w.remove(pod);
+        }
+    }
+
+    @Test
     void disableMetricsSetsFloxDisableMetricsAndSendsNoActivationReport(World w) {
         w.push("quiet", List.of("busybox"), Map.of(), null);
         RunningPod pod = w.run(pod("quiet", "flox", Map.of(ENV, "acme/quiet", "flox.dev/disable-metrics", "true"),
