@@ -121,6 +121,36 @@ class FloxPodsTest {
     }
 
     @Test
+    void withTheHubGoneAPinnedGenerationAndTheLastResolvedLiveOneStillStart(World w) throws IOException {
+        w.push("offline", List.of("busybox"), Map.of("GEN", "one"), null);
+        w.push("offline", List.of("busybox"), Map.of("GEN", "two"), null);
+        String live = pod("offline", "flox-cutoff", Map.of(ENV, "acme/offline"), container("app", "sh", "-c", "echo gen=$GEN; sleep 3600"));
+        String pinned = pod("offline-1", "flox-cutoff", Map.of(ENV, "acme/offline:1"), container("app", "sh", "-c", "echo gen=$GEN"));
+        // while the hub is reachable, this node resolves both
+        RunningPod first = w.run(live);
+        assertThat(w.awaitLog(World.container(first, "app"), "gen=")).contains("gen=two");
+        w.remove(first);
+        RunningPod firstPinned = w.run(pinned);
+        assertThat(w.awaitLog(World.container(firstPinned, "app"), "gen=")).contains("gen=one");
+        w.remove(firstPinned);
+
+        w.proxy.cut();
+        w.push("offline", List.of("busybox"), Map.of("GEN", "three"), null); // live now, but this node cannot learn it
+        RunningPod again = w.run(live);
+        RunningPod againPinned = w.run(pinned);
+        try {
+            String id = World.container(again, "app");
+            assertThat(w.awaitLog(id, "gen=")).contains("gen=two");
+            assertThat(w.awaitLog(World.container(againPinned, "app"), "gen=")).contains("gen=one");
+            assertThat(w.runtimeLog(id)).contains("\"level\":\"warning\"").contains("cannot reach the hub")
+                    .contains("the last live generation this node resolved");
+        } finally {
+            w.remove(again);
+            w.remove(againPinned);
+        }
+    }
+
+    @Test
     void devModeSetsTheDevelopmentPathsAndRunModeDoesNot(World w) {
         w.push("devenv", List.of("busybox", "devlib"), Map.of(), null);
         String show = "echo CPATH=$CPATH; echo PKG_CONFIG_PATH=$PKG_CONFIG_PATH; echo LIBRARY_PATH=$LIBRARY_PATH; cat $FLOX_ENV/include/devlib.h";

@@ -33,7 +33,8 @@ import org.imageless.node.testing.Containerd;
  *   <li>{@code flox}: the node most tests use (trusts the hub's key);
  *   <li>{@code flox-fresh}: an empty store, for counting downloads;
  *   <li>{@code flox-wrongkey}: trusts a key the hub does not sign with;
- *   <li>{@code flox-nohub}: a hub_url nothing listens on, and an empty store.
+ *   <li>{@code flox-nohub}: a hub_url nothing listens on, and an empty store;
+ *   <li>{@code flox-cutoff}: reaches the hub through a {@link HubProxy} a test can cut.
  * </ul>
  */
 public final class World implements AutoCloseable {
@@ -58,10 +59,14 @@ public final class World implements AutoCloseable {
     public final Node fresh;
     public final Node wrongKey;
     public final Node noHub;
+    /** The node behind {@link #proxy}: its hub can be cut off. */
+    public final Node cutOff;
+    public final HubProxy proxy;
     private final HttpClient http = HttpClient.newHttpClient();
 
     private World(Path dir, RealNix nix, String busybox, String tools, String echoip, String devlib, RunningHub hub,
-                  String alice, Containerd containerd, Node main, Node fresh, Node wrongKey, Node noHub) {
+                  String alice, Containerd containerd, Node main, Node fresh, Node wrongKey, Node noHub, Node cutOff,
+                  HubProxy proxy) {
         this.dir = dir;
         this.nix = nix;
         this.busybox = busybox;
@@ -75,6 +80,8 @@ public final class World implements AutoCloseable {
         this.fresh = fresh;
         this.wrongKey = wrongKey;
         this.noHub = noHub;
+        this.cutOff = cutOff;
+        this.proxy = proxy;
     }
 
     public static World start() {
@@ -124,6 +131,7 @@ public final class World implements AutoCloseable {
 
         RunningHub hub = RunningHub.start(dir.resolve("hub"));
         Containerd containerd = null;
+        HubProxy proxy = null;
         try {
             String alice = hub.createUser("alice");
             hub.createOrg("acme", "alice");
@@ -138,15 +146,21 @@ public final class World implements AutoCloseable {
             Node fresh = Node.write("flox-fresh", dir.resolve("node-fresh"), hub.url(), hub.publicKey());
             Node wrongKey = Node.write("flox-wrongkey", dir.resolve("node-wrongkey"), hub.url(), otherKey.publicKey());
             Node noHub = Node.write("flox-nohub", dir.resolve("node-nohub"), "http://127.0.0.1:1", hub.publicKey());
+            proxy = new HubProxy(hub.server().port());
+            Node cutOff = Node.write("flox-cutoff", dir.resolve("node-cutoff"), proxy.url(), hub.publicKey());
             Map<String, Path> handlers = new LinkedHashMap<>();
-            for (Node n : List.of(main, fresh, wrongKey, noHub)) {
+            for (Node n : List.of(main, fresh, wrongKey, noHub, cutOff)) {
                 handlers.put(n.handler(), n.launcher());
             }
             containerd = Containerd.start(dir.resolve("ctd"), handlers);
-            return new World(dir, nix, busybox, tools, echoip, devlib, hub, alice, containerd, main, fresh, wrongKey, noHub);
+            return new World(dir, nix, busybox, tools, echoip, devlib, hub, alice, containerd, main, fresh, wrongKey, noHub,
+                    cutOff, proxy);
         } catch (RuntimeException | Error e) {
             if (containerd != null) {
                 containerd.close();
+            }
+            if (proxy != null) {
+                proxy.close();
             }
             hub.close();
             throw e;
@@ -278,6 +292,12 @@ public final class World implements AutoCloseable {
         return new Exec(r.getExitCode(), r.getStdout().toStringUtf8(), r.getStderr().toStringUtf8());
     }
 
+    /** The runc --log file of a running container (where the runtime writes its warnings), as the shim keeps it. */
+    public String runtimeLog(String containerId) throws IOException {
+        Path log = containerd.dir().resolve("state/io.containerd.runtime.v2.task/k8s.io").resolve(containerId).resolve("log.json");
+        return Files.exists(log) ? Files.readString(log) : "(no " + log + ")";
+    }
+
     /** What a node's state directory holds for container {@code id}, and the runtime's log, for failure messages. */
     public String debugState(Node node, String id) {
         StringBuilder out = new StringBuilder();
@@ -358,6 +378,7 @@ public final class World implements AutoCloseable {
         try {
             containerd.close();
         } finally {
+            proxy.close();
             hub.close();
             http.close();
             try {
