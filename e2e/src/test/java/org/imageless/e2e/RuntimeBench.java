@@ -59,6 +59,10 @@ class RuntimeBench {
             Timed f = createAndStart(w, cri, floxYaml);
             Timed p = createAndStart(w, cri, plainYaml);
             flox.add(f.millis);
+            if (i == RUNS - 1) {
+                w.runtimeLog(f.containerId).lines().filter(l -> l.contains("timings")).findFirst()
+                        .ifPresent(l -> report.add("  last flox create's phases: " + l));
+            }
             plain.add(p.millis);
             execFlox.add(execMillis(cri, f.containerId));
             execPlain.add(execMillis(cri, p.containerId));

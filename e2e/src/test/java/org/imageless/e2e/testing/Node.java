@@ -35,6 +35,8 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
                         + " is missing: run the e2e tests from the reactor (mvn -pl e2e -am test)");
             }
             Path launcher = dir.resolve("flox-container-runtime");
+            // -De2e.runtime.timings=true: create logs its phase timings (an info line in runc's log)
+            String timings = Boolean.getBoolean("e2e.runtime.timings") ? "FLOX_RUNTIME_TIMINGS=1; export FLOX_RUNTIME_TIMINGS\n" : "";
             String built = System.getProperty("e2e.launcher", "");
             if (!built.isBlank()) {
                 // a launcher from scripts/make-launchers.sh (packaged jars, AOT cache), as installed on nodes
@@ -42,7 +44,7 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
                 if (!Files.isExecutable(real)) {
                     throw new IllegalStateException("e2e.launcher=" + built + " is not an executable: run 'make build' first");
                 }
-                Files.writeString(launcher, "#!/bin/sh\nFLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG\nexec '"
+                Files.writeString(launcher, "#!/bin/sh\nFLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG\n" + timings + "exec '"
                         + real + "' \"$@\"\n");
                 Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
                 return new Node(handler, dir, launcher, config);
@@ -55,7 +57,7 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
                     .replace("@AOT@", dir.resolve("none.aot").toString());
             int firstLine = text.indexOf('\n') + 1;
             text = text.substring(0, firstLine)
-                    + "FLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG # e2e node " + handler + "\n"
+                    + "FLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG # e2e node " + handler + "\n" + timings
                     + text.substring(firstLine);
             Files.writeString(launcher, text);
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
