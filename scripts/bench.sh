@@ -38,7 +38,7 @@ report="$work/report.txt"
 line() { echo "$*" | tee -a "$report"; }
 
 # BENCH_PARTS picks what to run (default: all of them).
-parts=" ${BENCH_PARTS:-nar hub cli runtime} "
+parts=" ${BENCH_PARTS:-nar hub cli runc runtime} "
 wants() { case "$parts" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 line "# make bench — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores"
@@ -128,17 +128,35 @@ compare flox "cd '$fx/project' && $fenv '$top/bin/flox' activate -- true" true "
 line "flox activate: flox activate -- true ${ms_a} ms, true ${ms_b} ms, ratio $(ratio "$ms_a" "$ms_b") (one JVM start; view remembered per lock; empty environment, closure present)"
 fi
 
-# --- Runtime: container create+start and exec, flox-container-runtime against plain runc ---------
+# --- runc: create+start and exec of one bundle, flox-container-runtime against plain runc --------
 # The real runc (as root), the real hub and packages built by real nix, set up by the runtime's test
 # fixtures (RuntimeBench, a test-scope main); the launcher is bin/flox-container-runtime of make build.
 # Medians of BENCH_RUNTIME_RUNS alternating runs, without and then with the resident daemon.
-if wants runtime; then
+if wants runc; then
 rm -f "$report.runtime"
 (cd "$top" && mvn -B -ntp -o -q -pl runtime -am test -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false \
   -Dbench.launcher="$top/bin/flox-container-runtime" -Dbench.runs="${BENCH_RUNTIME_RUNS:-11}" -Dbench.report="$report.runtime" \
   > "$work/runtime-bench.log" 2>&1) || { echo "bench: the runtime bench failed; see $work/runtime-bench.log" >&2; exit 1; }
 grep -v '^  ' "$report.runtime" | while IFS= read -r l; do line "$l"; done
 grep '^  ' "$report.runtime" >> "$report.detail" || true
+fi
+
+# --- Runtime: flox pods against plain runc on one private containerd, through the CRI ------------
+# e2e's RuntimeBench (JUnit tag "bench"): a private containerd + runc, a loopback hub with packages
+# uploaded by real nix, and the launcher 'make build' wrote (bin/flox-container-runtime, AOT cache).
+if wants runtime; then
+(cd "$top" && mvn -B -ntp -o -q -Dstyle.color=never -pl e2e -am test -Dgroups=bench -DexcludedGroups=fuzz-long \
+   -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench.runs="${BENCH_RUNTIME_RUNS:-7}" \
+   -Dbench.cold.mb="${BENCH_COLD_MB:-100}" -Dbench.report="$work/runtime.txt" \
+   -De2e.launcher="$top/bin/flox-container-runtime" -De2e.runtime.timings=true) >> "$report.detail" 2>&1 \
+  || { echo "bench: the runtime bench failed; see $report.detail and e2e/target/surefire-reports" >&2; exit 1; }
+while IFS= read -r l; do
+  case $l in
+    " "*) echo "$l" >> "$report.detail" ;;
+    *) line "$l" ;;
+  esac
+done < "$work/runtime.txt"
+line "(runtime: medians of ${BENCH_RUNTIME_RUNS:-7} runs after a warm-up; CreateContainer+StartContainer and ExecSync 'true' timed at the CRI client; runs in $report.detail)"
 fi
 
 echo "bench: report in $report"

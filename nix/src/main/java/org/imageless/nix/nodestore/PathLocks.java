@@ -36,7 +36,7 @@ final class PathLocks {
         try {
             channel = FileChannel.open(dir.resolve(hashPart + ".lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fileLock = channel.lock();
+            FileLock fileLock = lock(channel);
             FileChannel held = channel;
             return () -> {
                 try {
@@ -53,5 +53,35 @@ final class PathLocks {
             jvmLock.unlock();
             throw e;
         }
+    }
+
+    /**
+     * {@code fcntl} deadlock detection counts processes, not threads: with paths realised on
+     * several threads, process A (one thread holding x, another waiting for y) and process B (holding
+     * y, waiting for x) look like a cycle and the kernel answers EDEADLK, though each thread holds
+     * one path lock and no more, so no real deadlock among path locks exists. Such a refusal is retried
+     * after a short random pause (found by 20 pods of one environment started at once).
+     */
+    private static FileLock lock(FileChannel channel) throws IOException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+        while (true) {
+            try {
+                return channel.lock();
+            } catch (IOException e) {
+                if (!isFalseDeadlock(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(2, 20));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for a store path lock");
+                }
+            }
+        }
+    }
+
+    private static boolean isFalseDeadlock(IOException e) {
+        return e.getMessage() != null && e.getMessage().contains("Resource deadlock avoided");
     }
 }

@@ -1,0 +1,147 @@
+package org.imageless.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.imageless.e2e.testing.Pods.container;
+import static org.imageless.e2e.testing.Pods.pod;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.imageless.e2e.testing.Pods;
+import org.imageless.e2e.testing.World;
+import org.imageless.e2e.testing.WorldExtension;
+import org.imageless.node.cri.CriClient;
+import org.imageless.node.pod.PodConfigs;
+import org.imageless.node.pod.PodManifest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code make bench} part {@code runtime} (scripts/bench.sh): ratios measured in one run on the same
+ * containerd, through the CRI as kubelet calls it.
+ * <ul>
+ *   <li>CreateContainer + StartContainer of a flox container whose closure is cached, against the
+ *       same container (busybox image, same command) on plain runc;
+ *   <li>ExecSync with activation against plain runc's ExecSync;
+ *   <li>a cold start of a ~100 MB closure from the loopback hub, with bytes/s.
+ * </ul>
+ * Lines go to the file in system property {@code bench.report} (else stdout).
+ */
+@Tag("bench")
+@ExtendWith(WorldExtension.class)
+class RuntimeBench {
+
+    private static final int RUNS = Integer.getInteger("bench.runs", 7);
+
+    @Test
+    void runtimeRatios(World w) throws Exception {
+        List<String> report = new ArrayList<>();
+        CriClient cri = w.containerd.cri();
+        w.push("bench", List.of("busybox"), Map.of("BENCH", "1"), null);
+        String command = "sleep";
+        // warm: the closure and the view are on the node
+        warmUp(w);
+
+        List<Long> flox = new ArrayList<>();
+        List<Long> plain = new ArrayList<>();
+        List<Long> execFlox = new ArrayList<>();
+        List<Long> execPlain = new ArrayList<>();
+        for (int i = 0; i < RUNS; i++) {
+            String floxYaml = pod("bench-flox-" + i, "flox", Map.of("flox.dev/environment", "acme/bench"),
+                    container("app", Pods.BUSYBOX, List.of(command, "3600")));
+            String plainYaml = pod("bench-runc-" + i, "runc", Map.of(), container("app", Pods.BUSYBOX, List.of(command, "3600")));
+            Timed f = createAndStart(w, cri, floxYaml);
+            Timed p = createAndStart(w, cri, plainYaml);
+            flox.add(f.millis);
+            if (i == RUNS - 1) {
+                w.runtimeLog(f.containerId).lines().filter(l -> l.contains("timings")).findFirst()
+                        .ifPresent(l -> report.add("  last flox create's phases: " + l));
+            }
+            plain.add(p.millis);
+            execFlox.add(execMillis(cri, f.containerId));
+            execPlain.add(execMillis(cri, p.containerId));
+            assertThat(cri.execSync(f.containerId, List.of("sh", "-c", "echo $BENCH"), 10).getStdout().toStringUtf8()).contains("1");
+            cri.stopPodSandbox(f.sandboxId);
+            cri.removePodSandbox(f.sandboxId);
+            cri.stopPodSandbox(p.sandboxId);
+            cri.removePodSandbox(p.sandboxId);
+        }
+        report.add(String.format("Runtime create+start (closure cached): flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10)",
+                median(flox), median(plain), (double) median(flox) / median(plain)));
+        report.add(String.format("Runtime exec: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
+                median(execFlox), median(execPlain), (double) median(execFlox) / median(execPlain)));
+        report.add("  create+start runs (ms): flox " + flox + ", runc " + plain + "; exec runs (ms): flox " + execFlox + ", runc " + execPlain);
+
+        // cold start of a ~100 MB closure (incompressible: the cache serves what nix copy uploaded)
+        int mb = Integer.getInteger("bench.cold.mb", 100);
+        Path payload = Files.createDirectories(w.dir.resolve("bench-payload/share"));
+        try (OutputStream out = Files.newOutputStream(payload.resolve("blob"))) {
+            Random r = new Random(42);
+            byte[] buf = new byte[1 << 20];
+            for (int i = 0; i < mb; i++) {
+                r.nextBytes(buf);
+                out.write(buf);
+            }
+        }
+        String big = w.nix.add(payload.getParent());
+        w.uploadAndPublish("bigpkg", big);
+        w.push("cold", List.of("busybox", "bigpkg"), Map.of(), null);
+        long narBytes = Files.size(payload.resolve("blob")) + Files.size(w.nix.realPath(w.busybox).resolve("bin/busybox"));
+        Timed cold = createAndStart(w, cri, pod("bench-cold", "flox-fresh", Map.of("flox.dev/environment", "acme/cold"),
+                container("app", Pods.BUSYBOX, List.of(command, "3600"))));
+        cri.stopPodSandbox(cold.sandboxId);
+        cri.removePodSandbox(cold.sandboxId);
+        report.add(String.format("Runtime cold start: %d MB closure from a loopback hub in %d ms (create+start), %.0f MB/s",
+                narBytes >> 20, cold.millis, narBytes / 1048576.0 / (cold.millis / 1000.0)));
+
+        String text = String.join("\n", report) + "\n";
+        String file = System.getProperty("bench.report");
+        if (file == null || file.isBlank()) {
+            System.out.print(text);
+        } else {
+            Files.writeString(Path.of(file), text);
+        }
+    }
+
+    private static void warmUp(World w) {
+        for (String handler : List.of("flox", "runc")) {
+            Map<String, String> annotations = handler.equals("flox") ? Map.of("flox.dev/environment", "acme/bench") : Map.of();
+            var pod = w.run(pod("bench-warm-" + handler, handler, annotations, container("app", Pods.BUSYBOX, List.of("sleep", "3600"))));
+            w.exec(World.container(pod, "app"), "true");
+            w.remove(pod);
+        }
+    }
+
+    private record Timed(String sandboxId, String containerId, long millis) {}
+
+    /** RunPodSandbox (untimed), then CreateContainer + StartContainer (timed). */
+    private static Timed createAndStart(World w, CriClient cri, String yaml) {
+        var configs = new PodConfigs(PodManifest.parse(yaml, "bench pod"), Map.of(), w.containerd.podLogs(), w.dir.resolve("bench-volumes"));
+        String sandbox = cri.runPodSandbox(configs.sandbox(), configs.runtimeHandler());
+        String ip = cri.podSandboxStatus(sandbox).getStatus().getNetwork().getIp();
+        long start = System.nanoTime();
+        String id = cri.createContainer(sandbox, configs.container(configs.containers().getFirst(), ip), configs.sandbox());
+        cri.startContainer(id);
+        return new Timed(sandbox, id, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static long execMillis(CriClient cri, String containerId) {
+        long start = System.nanoTime();
+        var r = cri.execSync(containerId, List.of("true"), 30);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.getExitCode()).isZero();
+        return millis;
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+}
