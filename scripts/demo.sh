@@ -20,7 +20,18 @@ export PATH="$bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 step=0
 say() { step=$((step + 1)); printf '\n\033[1m==> %d. %s\033[0m\n' "$step" "$*"; }
 note() { printf '\033[2m    %s\033[0m\n' "$*"; }
-show() { printf '\033[36m$ %s\033[0m\n' "$*"; "$@"; }
+# show CMD ARGS...: prints the command line (arguments with spaces quoted), then runs it
+show() {
+  line=""
+  for a in "$@"; do case $a in *[[:space:]\;\$]*) line="$line '$a'" ;; *) line="$line $a" ;; esac; done
+  printf '\033[36m$%s\033[0m\n' "$line"
+  "$@"
+}
+# brief CMD ARGS...: as show, but prints only the first line of the command's output
+brief() {
+  out=$(show "$@") || { printf '%s\n' "$out"; return 1; }
+  printf '%s\n' "$out" | head -n 2
+}
 die() { printf '\033[31mdemo: %s\033[0m\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root: the demo starts containerd, which mounts overlayfs and runs runc"
@@ -87,7 +98,7 @@ printf 'alice-demo-password\n' > "$work/alice.password"
 show floxhub admin user create alice --data "$hubdata" --password-file "$work/alice.password"
 show floxhub admin org create acme --data "$hubdata"
 show floxhub admin org add-member acme alice owner --data "$hubdata"
-token=$(floxhub admin token create alice --name demo --expires 30d --data "$hubdata")
+token=$(floxhub admin token create alice --name demo --expires 30d --data "$hubdata" 2>/dev/null)
 note "a personal token for alice (floxhub admin token create), kept in her flox.toml"
 cache_key=$(floxhub admin cache-key --data "$hubdata")
 note "the hub's cache signing key (nodes trust it): $cache_key"
@@ -102,7 +113,7 @@ printf 'floxhub_url = "%s"\nfloxhub_token = "%s"\n' "$hub" "$token" > "$FLOX_CON
 
 bb_version=$(busybox 2>&1 | sed -n 's/^BusyBox v\([0-9.]*\).*/\1/p' | head -n 1)
 mkdir -p "$work/src/busybox" && cd "$work/src/busybox"
-show flox init -n busybox
+brief flox init -n busybox
 cat >> .flox/env/manifest.toml <<EOF
 
 [build.busybox]
@@ -120,7 +131,7 @@ note "[build.busybox] copies /bin/busybox and its applet links into \$out"
 show flox publish -o acme busybox
 
 mkdir -p "$work/src/echoip" && cd "$work/src/echoip"
-show flox init -n echoip-build
+brief flox init -n echoip-build
 show flox install acme/busybox
 cat >> .flox/env/manifest.toml <<'EOF'
 
@@ -146,7 +157,7 @@ note "[build.echoip] writes bin/echoip with busybox's store path in its shebang"
 show flox publish -o acme echoip
 
 mkdir -p "$work/src/deploy" && cd "$work/src/deploy"
-show flox init -n echoip
+brief flox init -n echoip
 show flox install acme/echoip
 show flox push -o acme
 cd "$work"
@@ -246,7 +257,8 @@ EOF
 gcc -static -Os -o "$work/pause-root/pause" "$work/pause.c"
 show flox-node image build -t "$pause_image" --entrypoint /pause "$work/pause-root" --containerd-socket "$sock"
 show flox-node image import --containerd-socket "$sock"
-ctr -a "$sock" -n k8s.io images ls -q
+note "the node's images (no registry was asked):"
+ctr -a "$sock" -n k8s.io images ls -q | grep -v '^sha256:' | sed 's/^/      /'
 
 # ---------------------------------------------------------------------------------------------
 say "the pod from Flox's documentation runs acme/echoip (image flox/empty:1.0.0)"
@@ -296,11 +308,23 @@ show flox-node pod rm echoip --containerd-socket "$sock"
 pod_run
 pod_logs
 note "the restarted pod runs generation 2: busybox's commands are on PATH now"
-show flox-node pod exec echoip --containerd-socket "$sock" -- sh -c 'echo "FLOX_ENV=$FLOX_ENV"; command -v ip; ls /nix/store'
-show ctr -a "$sock" -n k8s.io images ls -q
+show flox-node pod exec echoip --containerd-socket "$sock" -- sh -c 'echo "FLOX_ENV=$FLOX_ENV"; which ip; ls /nix/store'
+note "the node's images are the same two as before: nothing was built, pulled or pushed"
+ctr -a "$sock" -n k8s.io images ls -q | grep -v '^sha256:' | sed 's/^/      /'
 
 say "who changed what: the environment's history"
 show flox generations history -r acme/echoip
-note "web UI: $hub/envs/acme/echoip/history (and /generations, /running), while the demo runs"
+note "the same on the hub's web UI, $hub/envs/acme/echoip/history (tabs: packages, generations, running, ...):"
+# the rows of a web UI table, one line each, cells separated by ' | '
+rows() {
+  curl -fsS "$1" | sed 's#</tr>#</tr>\n#g' | grep '<td>' | sed -e 's#</td><td>#  |  #g' -e 's/<[^>]*>//g' -e 's/^ *//' \
+    -e 's/&#39;/'"'"'/g' -e 's/&quot;/"/g' -e 's/&amp;/\&/g' | sed 's/^/      /'
+}
+echo "    generations (generation | created | author | host | change | last live | running):"; rows "$hub/envs/acme/echoip/generations"
+echo "    running now (activation reports sent by the node's runtime):"; rows "$hub/envs/acme/echoip/running"
+if [ -n "${DEMO_KEEP:-}" ]; then
+  printf '\nThe hub (%s), containerd (%s) and the pod keep running: press Enter to clean up. ' "$hub" "$sock"
+  read -r _ || true
+fi
 
 say "demo complete; cleaning up (pods, containerd and its shims, mounts, the bridge, the hub)"
