@@ -27,7 +27,7 @@ test: deps
 	$(MVN) verify
 	@scripts/make-launchers.sh $(LAUNCHERS)
 
-## demo: real nix builds a closure and a signed binary cache; flox-node realises it over HTTP
+## demo: the product end to end (hub, flox publish/push, containerd with the flox handler, a pod), as root
 demo: build
 	@scripts/demo.sh
 

@@ -3,7 +3,7 @@
 # Run by 'make test', 'make demo' and 'make bench'; safe to run again.
 set -eu
 
-PACKAGES="nix-bin busybox-static xz-utils zstd bzip2 curl postgresql chromium chromium-driver containerd runc containernetworking-plugins gcc libc6-dev"
+PACKAGES="nix-bin busybox-static xz-utils zstd bzip2 curl postgresql chromium chromium-driver containerd runc containernetworking-plugins iproute2 gcc libc6-dev"
 # flox activate mounts the user's store at /nix/store in a user namespace without root
 PACKAGES="$PACKAGES bubblewrap"
 

@@ -244,6 +244,36 @@ class FloxNodePodTest {
     }
 
     @Test
+    void imageBuildImportsADirectoryAsAnImageThatAPodRuns() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("built-root/bin"));
+        Files.copy(Path.of("/bin/busybox"), root.resolve("busybox"));
+        Files.createSymbolicLink(root.resolve("sh"), Path.of("busybox"));
+        Files.createSymbolicLink(root.resolve("sleep"), Path.of("busybox"));
+        Run built = flox("image", "build", "-t", "example/built:1", "--entrypoint", "/bin/sh,-c",
+                "--env", "GREETING=from a built image", dir.resolve("built-root").toString(), "--containerd-socket", socket());
+        assertThat(built.exit()).as(built.stderr()).isZero();
+        assertThat(containerd.cri().imageStatus("example/built:1")).isPresent();
+        Path manifest = manifest("built.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: built}
+                spec:
+                  containers:
+                    - {name: main, image: example/built:1, args: ["echo $GREETING; sleep 600"]}
+                """);
+        Run run = flox("pod", "run", manifest.toString(), "--log-dir", logs(), "--volume-dir", volumes());
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        awaitLog("built", "main", "from a built image");
+        assertThat(flox("pod", "logs", "built", "-c", "main", "--containerd-socket", socket()).stdout()).contains("from a built image");
+        assertThat(flox("pod", "rm", "built", "--containerd-socket", socket()).exit()).isZero();
+
+        Path archive = dir.resolve("built.oci.tar");
+        Run written = flox("image", "build", "-t", "example/built:1", dir.resolve("built-root").toString(), "-o", archive.toString());
+        assertThat(written.stdout()).matches("docker.io/example/built:1 sha256:[0-9a-f]{64} .*built.oci.tar\n");
+        assertThat(archive).isNotEmptyFile();
+    }
+
+    @Test
     void aSecretVolumeWithoutItsDirectoryNamesTheOption() {
         Path manifest = manifest("nosecret.yaml", """
                 apiVersion: v1

@@ -10,12 +10,13 @@ import java.util.concurrent.Callable;
 import org.imageless.node.pod.CriOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code flox-node image}: put images on a node without a registry. */
 @Command(name = "image", mixinStandardHelpOptions = true,
         description = "Put container images on this node without a registry (containerd namespace k8s.io, where the CRI looks).",
-        subcommands = {ImageCommand.Import.class, ImageCommand.WriteEmpty.class})
+        subcommands = {ImageCommand.Import.class, ImageCommand.Build.class, ImageCommand.WriteEmpty.class})
 public final class ImageCommand {
 
     @Command(name = "import", mixinStandardHelpOptions = true,
@@ -47,6 +48,61 @@ public final class ImageCommand {
                 if (temp != null) {
                     Files.deleteIfExists(temp);
                 }
+            }
+        }
+    }
+
+    @Command(name = "build", mixinStandardHelpOptions = true,
+            description = "Build a single-layer image from a directory (its root file system) and import it into containerd's k8s.io namespace, or write it as an OCI image-layout archive with --output. For images a node needs without a registry, such as the pod sandbox (pause) image.")
+    static final class Build implements Callable<Integer> {
+
+        @Mixin
+        CriOptions cri;
+
+        @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REF",
+                description = "The image name, e.g. registry.k8s.io/pause:3.9 (short names normalise as the CRI does).")
+        String tag;
+
+        @Option(names = "--entrypoint", paramLabel = "ARG", split = ",",
+                description = "The image's entrypoint, comma-separated (e.g. /pause).")
+        List<String> entrypoint = List.of();
+
+        @Option(names = "--cmd", paramLabel = "ARG", split = ",",
+                description = "The image's default command, comma-separated.")
+        List<String> cmd = List.of();
+
+        @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable of the image (repeatable).")
+        List<String> env = List.of();
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+                description = "Write the archive to FILE instead of importing it into containerd.")
+        Path output;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "The directory that becomes the image's root file system.")
+        Path root;
+
+        @Override
+        public Integer call() throws IOException {
+            OciImageArchive image = OciImageArchive.named(tag).tree(root).entrypoint(entrypoint).cmd(cmd);
+            for (String e : env) {
+                int eq = e.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--env '" + e + "' must be NAME=VALUE");
+                }
+                image.env(e.substring(0, eq), e.substring(eq + 1));
+            }
+            if (output != null) {
+                String digest = image.writeTo(output);
+                System.out.println(image.reference().name() + " " + digest + " " + output);
+                return 0;
+            }
+            Path temp = Files.createTempFile("flox-image-", ".oci.tar");
+            try {
+                image.writeTo(temp);
+                System.out.print(ctr(cri.socket(), "images", "import", temp.toString()));
+                return 0;
+            } finally {
+                Files.deleteIfExists(temp);
             }
         }
     }

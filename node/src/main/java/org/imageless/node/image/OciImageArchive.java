@@ -97,6 +97,43 @@ public final class OciImageArchive {
         return this;
     }
 
+    /**
+     * Adds everything under the directory {@code root} as the image's root file system:
+     * directories, regular files (permission bits kept) and symbolic links (targets unchanged),
+     * in name order so that the same tree always gives the same layer. Anything else (devices,
+     * sockets, fifos) is an error naming the file.
+     */
+    public OciImageArchive tree(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new IllegalArgumentException("image root " + root + " is not a directory");
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted().toList()) {
+                if (p.equals(root)) {
+                    continue;
+                }
+                String path = "/" + root.relativize(p).toString();
+                if (Files.isSymbolicLink(p)) {
+                    symlink(path, Files.readSymbolicLink(p).toString());
+                } else if (Files.isDirectory(p)) {
+                    directory(path);
+                } else if (Files.isRegularFile(p)) {
+                    int mode = 0;
+                    for (var perm : Files.getPosixFilePermissions(p)) {
+                        mode |= 1 << (8 - perm.ordinal());
+                    }
+                    file(path, mode, p);
+                } else {
+                    throw new IllegalArgumentException("image root " + root + " holds " + p
+                            + ", which is not a directory, regular file or symbolic link");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read image root " + root, e);
+        }
+        return this;
+    }
+
     public OciImageArchive entrypoint(List<String> entrypoint) {
         this.entrypoint = List.copyOf(entrypoint);
         return this;

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,7 @@ import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OciImageArchiveTest {
 
@@ -82,6 +86,35 @@ class OciImageArchiveTest {
         assertThat(layerEntries.get("bin/tool").getMode() & 0777).isEqualTo(0755);
         assertThat(layerEntries.get("usr/bin/t").getLinkName()).isEqualTo("/bin/tool");
         assertThatThrownBy(() -> image.file("../x", 0644, new byte[0])).hasMessageContaining("'..'");
+    }
+
+    @Test
+    void aDirectoryTreeBecomesTheLayerWithModesAndLinksKeptInNameOrder(@TempDir Path root) throws IOException {
+        Files.createDirectories(root.resolve("usr/bin"));
+        Files.writeString(root.resolve("pause"), "binary");
+        Files.setPosixFilePermissions(root.resolve("pause"), PosixFilePermissions.fromString("rwxr-x---"));
+        Files.writeString(root.resolve("usr/bin/data"), "data");
+        Files.setPosixFilePermissions(root.resolve("usr/bin/data"), PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createSymbolicLink(root.resolve("usr/bin/p"), Path.of("/pause"));
+
+        OciImageArchive image = OciImageArchive.named("example/pause:1").tree(root).entrypoint(List.of("/pause"));
+        Map<String, byte[]> files = entries(image);
+        JsonNode manifest = JSON.readTree(blob(files, JSON.readTree(files.get("index.json")).at("/manifests/0/digest").asText()));
+        assertThat(JSON.readTree(blob(files, manifest.at("/config/digest").asText())).at("/config/Entrypoint/0").asText()).isEqualTo("/pause");
+        byte[] layer = blob(files, manifest.at("/layers/0/digest").asText());
+        Map<String, TarArchiveEntry> layerEntries = new LinkedHashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(new ByteArrayInputStream(layer)))) {
+            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                layerEntries.put(e.getName(), e);
+            }
+        }
+        assertThat(layerEntries.keySet()).containsExactly("pause", "usr/", "usr/bin/", "usr/bin/data", "usr/bin/p");
+        assertThat(layerEntries.get("pause").getMode() & 0777).isEqualTo(0750);
+        assertThat(layerEntries.get("usr/bin/data").getMode() & 0777).isEqualTo(0644);
+        assertThat(layerEntries.get("usr/bin/p").getLinkName()).isEqualTo("/pause");
+        assertThat(OciImageArchive.named("example/pause:1").tree(root).entrypoint(List.of("/pause")).writeTo(new ByteArrayOutputStream()))
+                .as("the same tree, the same digest").isEqualTo(image.writeTo(new ByteArrayOutputStream()));
+        assertThatThrownBy(() -> OciImageArchive.named("x").tree(root.resolve("pause"))).hasMessageContaining("is not a directory");
     }
 
     private static byte[] blob(Map<String, byte[]> files, String digest) {
