@@ -50,7 +50,7 @@ class CreateTest {
     static void packages() {
         fixture = new RuntimeFixture(shared);
         hub = new TestHub(shared, fixture);
-        hub.push("web", RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
+        hub.push("web", TestHub.WEB);
         hub.push("hooked", RunningHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes"));
         hub.push("nobash", RunningHub.manifest(List.of("tools"), Map.of(), "export X=1"));
         hub.push("secret", RunningHub.manifest(List.of("busybox"), Map.of(), null));

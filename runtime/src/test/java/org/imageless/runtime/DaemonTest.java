@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.imageless.hub.testing.RunningHub;
 import org.imageless.runtime.testing.Bundles;
 import org.imageless.runtime.testing.Launcher;
 import org.imageless.runtime.testing.RuntimeFixture;
@@ -61,7 +60,7 @@ class DaemonTest {
         Runc.require();
         fixture = new RuntimeFixture(shared);
         hub = new TestHub(shared, fixture);
-        hub.push("web", RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
+        hub.push("web", TestHub.WEB);
     }
 
     @AfterAll

@@ -51,7 +51,7 @@ class RuncTest {
         Runc.require();
         fixture = new RuntimeFixture(shared);
         hub = new TestHub(shared, fixture);
-        hub.push("web", RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
+        hub.push("web", TestHub.WEB);
         hub.push("hooked", RunningHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes\necho hook-ran"));
     }
 

@@ -2,6 +2,7 @@ package org.imageless.runtime.testing;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.imageless.hub.testing.RunningHub;
 
@@ -16,6 +17,9 @@ import org.imageless.hub.testing.RunningHub;
  * only); environments are pushed over git with locks the hub's catalog resolved.
  */
 public final class TestHub implements AutoCloseable {
+
+    /** acme/web as the runtime tests push it: busybox and tools, {@code GREETING = "hello from vars"}. */
+    public static final String WEB = RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null);
 
     public final RunningHub hub;
     public final String alice;
