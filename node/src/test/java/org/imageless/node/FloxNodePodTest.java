@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,9 +12,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.imageless.node.cri.api.PodSandbox;
 import org.imageless.node.testing.Containerd;
+import org.imageless.node.testing.FloxNodeProcess;
 import org.imageless.node.testing.TestImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -325,27 +324,11 @@ class FloxNodePodTest {
 
     /** flox-node as a process; {@code pod run} gets this containerd's socket appended. */
     private static Run flox(String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                FloxNode.class.getName()));
-        command.addAll(List.of(args));
+        List<String> command = new ArrayList<>(List.of(args));
         if (args.length > 1 && args[0].equals("pod") && args[1].equals("run")) {
             command.addAll(List.of("--containerd-socket", socket()));
         }
-        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Path err = dir.resolve("stderr-" + System.nanoTime());
-        pb.redirectError(err.toFile());
-        try {
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("flox-node %s finished", String.join(" ", args)).isTrue();
-            return new Run(p.exitValue(), out, Files.readString(err));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        FloxNodeProcess.Run r = FloxNodeProcess.run(dir, null, command);
+        return new Run(r.exit(), r.stdoutText(), r.stderr());
     }
 }

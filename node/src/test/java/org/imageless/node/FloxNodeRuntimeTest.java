@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.imageless.hub.testing.RunningHub;
 import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
 import org.imageless.runtime.config.NodeConfig;
@@ -45,8 +46,8 @@ class FloxNodeRuntimeTest {
     void prefetchRealisesAndBuildsTheViewThenGcKeepsOnlyWhatContainersUse() throws Exception {
         RuntimeFixture fixture = new RuntimeFixture(dir.resolve("nix"));
         try (TestHub hub = new TestHub(dir.resolve("hub"), fixture)) {
-            hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of(), null));
-            hub.push("small", TestHub.manifest(List.of("busybox"), Map.of(), null));
+            hub.push("web", RunningHub.manifest(List.of("busybox", "tools"), Map.of(), null));
+            hub.push("small", RunningHub.manifest(List.of("busybox"), Map.of(), null));
             Path config = RuntimeFixture.nodeConfig(dir.resolve("node"), hub.url(), hub.publicKey(), "");
             NodeConfig c = NodeConfig.load(config);
 

@@ -3,17 +3,15 @@ package org.imageless.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.imageless.nix.hash.Hash;
 import org.imageless.nix.testing.NixCacheFixture;
 import org.imageless.nix.testing.RealNix;
 import org.imageless.nix.testing.TestCacheServer;
+import org.imageless.node.testing.FloxNodeProcess;
+import org.imageless.node.testing.FloxNodeProcess.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,37 +95,11 @@ class FloxNodeStoreTest {
         assertThat(run("store", "ls", "--store", store).stdoutText()).as("nothing was realised").isEmpty();
     }
 
-    record Run(int exit, byte[] stdout, String stderr) {
-        String stdoutText() {
-            return new String(stdout, StandardCharsets.UTF_8);
-        }
-    }
-
     private Run run(String... args) {
         return runWithInput(null, args);
     }
 
     private Run runWithInput(Path stdin, String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                FloxNode.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.redirectInput(stdin != null ? ProcessBuilder.Redirect.from(stdin.toFile())
-                : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Path err = dir.resolve("stderr-" + System.nanoTime());
-        pb.redirectError(err.toFile());
-        try {
-            Process p = pb.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("flox-node %s finished", String.join(" ", args)).isTrue();
-            return new Run(p.exitValue(), out, Files.readString(err));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return FloxNodeProcess.run(dir, stdin, List.of(args));
     }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.imageless.hub.testing.RunningHub;
 import org.imageless.nix.NixException;
 import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
@@ -49,12 +50,12 @@ class CreateTest {
     static void packages() {
         fixture = new RuntimeFixture(shared);
         hub = new TestHub(shared, fixture);
-        hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
-        hub.push("hooked", TestHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes"));
-        hub.push("nobash", TestHub.manifest(List.of("tools"), Map.of(), "export X=1"));
-        hub.push("secret", TestHub.manifest(List.of("busybox"), Map.of(), null));
+        hub.push("web", TestHub.WEB);
+        hub.push("hooked", RunningHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes"));
+        hub.push("nobash", RunningHub.manifest(List.of("tools"), Map.of(), "export X=1"));
+        hub.push("secret", RunningHub.manifest(List.of("busybox"), Map.of(), null));
         hub.makePrivate("secret");
-        hub.push("mac", TestHub.manifest(List.of("mactool"), Map.of(), null, "aarch64-darwin"));
+        hub.push("mac", RunningHub.manifest(List.of("mactool"), Map.of(), null, "aarch64-darwin"));
     }
 
     @AfterAll
@@ -307,7 +308,7 @@ class CreateTest {
     void aNarThatDoesNotMatchItsHashIsRefusedAndNothingIsStored() throws Exception {
         // a hub of its own whose stored busybox NAR is damaged on disk (the hub verifies uploads, not what it serves later)
         try (TestHub damaged = new TestHub(tmp.resolve("damaged"), fixture)) {
-            damaged.push("web", TestHub.manifest(List.of("busybox"), Map.of(), null));
+            damaged.push("web", RunningHub.manifest(List.of("busybox"), Map.of(), null));
             Path busyboxNar = narFile(damaged, fixture.busybox);
             Files.copy(narFile(damaged, fixture.tools), busyboxNar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             config = NodeConfig.load(RuntimeFixture.nodeConfig(tmp.resolve("node4"), damaged.url(), damaged.publicKey(), ""));

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.imageless.runtime.testing.Bundles;
 import org.imageless.runtime.testing.Launcher;
 import org.imageless.runtime.testing.RuntimeFixture;
+import org.imageless.runtime.testing.Runc;
 import org.imageless.runtime.testing.TestHub;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -46,22 +47,20 @@ class DaemonTest {
     Path tmp;
     Path nodeToml;
     Path state;
-    Path runcRoot;
-    Path log;
+    Runc runc;
     Path javaCalls;
     Launcher noJvm;
     Launcher withJvm;
-    final List<String> started = new ArrayList<>();
     final List<AutoCloseable> daemons = new ArrayList<>();
     final List<Process> processes = new ArrayList<>();
     final ByteArrayOutputStream journal = new ByteArrayOutputStream();
 
     @BeforeAll
     static void packages() {
-        RuncTest.requireRunc();
+        Runc.require();
         fixture = new RuntimeFixture(shared);
         hub = new TestHub(shared, fixture);
-        hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
+        hub.push("web", TestHub.WEB);
     }
 
     @AfterAll
@@ -75,8 +74,7 @@ class DaemonTest {
     void node() throws IOException {
         nodeToml = RuntimeFixture.nodeConfig(tmp.resolve("node"), hub.url(), hub.publicKey(), "");
         state = tmp.resolve("node/state");
-        runcRoot = tmp.resolve("runc-root");
-        log = tmp.resolve("log.json");
+        runc = new Runc(tmp);
         javaCalls = tmp.resolve("java-calls");
         Path noJava = LauncherTest.script(tmp.resolve("no-java"), "echo \"$@\" >> " + javaCalls + "\necho 'no JVM here' >&2\nexit 134");
         noJvm = Launcher.write(tmp.resolve("bin-daemon"), noJava.toString(), nodeToml);
@@ -85,10 +83,7 @@ class DaemonTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (String id : started) {
-            new ProcessBuilder("runc", "--root", runcRoot.toString(), "delete", "--force", id)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-        }
+        runc.close();
         for (AutoCloseable d : daemons) {
             d.close();
         }
@@ -122,35 +117,15 @@ class DaemonTest {
     }
 
     Launcher.Run runtime(Launcher launcher, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--root", runcRoot.toString(), "--log", log.toString(), "--log-format", "json"));
-        all.addAll(List.of(args));
-        return launcher.run(tmp.resolve("out"), all.toArray(String[]::new));
+        return runc.run(launcher, args);
     }
 
     String runToCompletion(Launcher launcher, Path bundle, String id) throws Exception {
-        Launcher.Run create = runtime(launcher, "create", "--bundle", bundle.toString(), id);
-        assertThat(create.exitCode()).as("create failed: %s", logText()).isZero();
-        started.add(id);
-        assertThat(runtime(launcher, "start", id).exitCode()).isZero();
-        waitFor(id, "stopped");
-        return create.outNow();
-    }
-
-    void waitFor(String id, String status) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            Process p = new ProcessBuilder("runc", "--root", runcRoot.toString(), "state", id).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            p.waitFor(10, TimeUnit.SECONDS);
-            if (out.contains("\"status\": \"" + status + "\"") || out.contains("\"status\":\"" + status + "\"")) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("container " + id + " did not reach " + status);
+        return runc.runToCompletion(launcher, bundle, id).outNow();
     }
 
     String logText() throws IOException {
-        return Files.exists(log) ? Files.readString(log) : "";
+        return runc.logText();
     }
 
     List<String> javaCalls() throws IOException {
@@ -176,7 +151,7 @@ class DaemonTest {
         assertThat(throughDaemon).isEqualTo(withoutDaemon).contains("GREETING=hello from vars").contains("tools-hello");
         Path long1 = bundle("long", List.of("sleep", "30"));
         assertThat(runtime(noJvm, "create", "--bundle", long1.toString(), "long-1").exitCode()).as(logText()).isZero();
-        started.add("long-1");
+        runc.started("long-1");
         assertThat(runtime(noJvm, "start", "long-1").exitCode()).isZero();
         Path process = Files.writeString(tmp.resolve("process.json"), """
                 {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/",
@@ -199,7 +174,7 @@ class DaemonTest {
             for (int i = 0; i < n; i++) {
                 Path b = bundle("app" + i, List.of("sh", "-c", "echo GREETING=$GREETING"));
                 String id = "par-" + i;
-                started.add(id);
+                runc.started(id);
                 runs.add(pool.submit(() -> runtime(noJvm, "create", "--bundle", b.toString(), id)));
             }
         }
@@ -220,15 +195,13 @@ class DaemonTest {
 
         assertThat(create.exitCode()).isNotZero();
         assertThat(create.stdout() + create.stderr()).isEmpty();
-        List<String> lines = Files.readAllLines(log);
+        List<String> lines = Files.readAllLines(runc.log);
         assertThat(lines).hasSize(1);
         JsonNode line = JSON.readTree(lines.getFirst());
         assertThat(line.path("level").asText()).isEqualTo("error");
         assertThat(line.path("msg").asText()).startsWith("flox: container 'bad' with acme/web:1")
                 .contains("command 'echoip' is not in environment acme/web:1");
-        Process state = new ProcessBuilder("runc", "--root", runcRoot.toString(), "state", "bad-1").redirectErrorStream(true).start();
-        state.getInputStream().readAllBytes();
-        assertThat(state.waitFor()).isNotZero();
+        assertThat(runc.exists("bad-1")).isFalse();
         assertThat(javaCalls()).isEmpty();
     }
 
@@ -237,14 +210,14 @@ class DaemonTest {
         Process daemon = daemonProcess(nodeToml);
         assertThat(runtime(noJvm, "create", "--bundle", bundle("one", List.of("sh", "-c", "true")).toString(), "k-1").exitCode())
                 .as(logText()).isZero();
-        started.add("k-1");
+        runc.started("k-1");
         assertThat(javaCalls()).isEmpty();
 
         daemon.destroyForcibly().waitFor();
         Launcher.Run fallback = runtime(withJvm, "create", "--bundle", bundle("two", List.of("sh", "-c", "true")).toString(), "k-2");
 
         assertThat(fallback.exitCode()).as(logText()).isZero();
-        started.add("k-2");
+        runc.started("k-2");
         assertThat(fallback.millis()).isLessThan(30_000);
         assertThat(Files.readString(tmp.resolve("bundles/two/config.json"))).contains("FLOX_ENV=/nix/store/");
     }
@@ -275,7 +248,7 @@ class DaemonTest {
                 Launcher.Run r = call.get(20, TimeUnit.SECONDS);
                 assertThat(r.exitCode()).isNotZero();
                 assertThat(r.stdout() + r.stderr()).isEmpty();
-                assertThat(Files.readAllLines(log).getLast()).contains("\"level\":\"error\"")
+                assertThat(Files.readAllLines(runc.log).getLast()).contains("\"level\":\"error\"")
                         .contains("daemon (pid " + daemon.pid() + ") stopped while it prepared 'create' of container stuck-1");
                 assertThat(javaCalls()).isEmpty();
             }
@@ -298,7 +271,7 @@ class DaemonTest {
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.millis()).isBetween(1_500L, 15_000L);
         assertThat(r.stdout() + r.stderr()).isEmpty();
-        assertThat(Files.readAllLines(log).getLast()).contains("did not answer 'create' of container mute-1 within 2 s")
+        assertThat(Files.readAllLines(runc.log).getLast()).contains("did not answer 'create' of container mute-1 within 2 s")
                 .contains("FLOX_RUNTIME_DAEMON_TIMEOUT");
         assertThat(javaCalls()).isEmpty();
         assertThat(state.resolve(RuntimeDaemon.REPLIES)).isEmptyDirectory();

@@ -7,11 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.imageless.hub.testing.RunningHub;
 import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
 import org.imageless.runtime.config.NodeConfig;
@@ -19,6 +18,7 @@ import org.imageless.runtime.testing.Bundles;
 import org.imageless.runtime.testing.TestHub;
 import org.imageless.runtime.testing.Launcher;
 import org.imageless.runtime.testing.RuntimeFixture;
+import org.imageless.runtime.testing.Runc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,30 +42,17 @@ class RuncTest {
 
     @TempDir
     Path tmp;
-    Path runcRoot;
-    Path log;
+    Runc runc;
     NodeConfig config;
     Launcher launcher;
-    final List<String> started = new ArrayList<>();
 
     @BeforeAll
     static void packages() throws IOException {
-        requireRunc();
+        Runc.require();
         fixture = new RuntimeFixture(shared);
         hub = new TestHub(shared, fixture);
-        hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hello from vars"), null));
-        hub.push("hooked", TestHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes\necho hook-ran"));
-    }
-
-    static void requireRunc() {
-        try {
-            Process p = new ProcessBuilder("runc", "--version").redirectErrorStream(true).start();
-            if (p.waitFor() != 0) {
-                throw new AssertionError("'runc --version' failed");
-            }
-        } catch (IOException | InterruptedException e) {
-            throw new AssertionError("runc is required (Debian package runc; 'make test' installs it with scripts/install-deps.sh): " + e);
-        }
+        hub.push("web", TestHub.WEB);
+        hub.push("hooked", RunningHub.manifest(List.of("busybox"), Map.of(), "export HOOKED=yes\necho hook-ran"));
     }
 
     @AfterAll
@@ -79,17 +66,13 @@ class RuncTest {
     void node() throws IOException {
         Path file = RuntimeFixture.nodeConfig(tmp.resolve("node"), hub.url(), hub.publicKey(), "");
         config = NodeConfig.load(file);
-        runcRoot = tmp.resolve("runc-root");
-        log = tmp.resolve("log.json");
+        runc = new Runc(tmp);
         launcher = Launcher.write(tmp.resolve("bin"), Launcher.realJava(), file);
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (String id : started) {
-            new ProcessBuilder("runc", "--root", runcRoot.toString(), "delete", "--force", id)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-        }
+        runc.close();
     }
 
     Path bundle(String name, List<String> args, Map<String, String> pod) throws IOException {
@@ -97,36 +80,16 @@ class RuncTest {
     }
 
     Launcher.Run runtime(String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--root", runcRoot.toString(), "--log", log.toString(), "--log-format", "json"));
-        all.addAll(List.of(args));
-        return launcher.run(tmp.resolve("out"), all.toArray(String[]::new));
+        return runc.run(launcher, args);
     }
 
     /** create, start, wait until the container exits; returns the create call (its out/err are the container's). */
     Launcher.Run runToCompletion(Path bundle, String id) throws Exception {
-        Launcher.Run create = runtime("create", "--bundle", bundle.toString(), id);
-        assertThat(create.exitCode()).as("create failed: %s", logText()).isZero();
-        started.add(id);
-        assertThat(runtime("start", id).exitCode()).isZero();
-        waitFor(id, "stopped");
-        return create;
-    }
-
-    void waitFor(String id, String status) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            Process p = new ProcessBuilder("runc", "--root", runcRoot.toString(), "state", id).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            p.waitFor(10, TimeUnit.SECONDS);
-            if (out.contains("\"status\": \"" + status + "\"") || out.contains("\"status\":\"" + status + "\"")) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("container " + id + " did not reach " + status);
+        return runc.runToCompletion(launcher, bundle, id);
     }
 
     String logText() throws IOException {
-        return Files.exists(log) ? Files.readString(log) : "";
+        return runc.logText();
     }
 
     @Test
@@ -170,7 +133,7 @@ class RuncTest {
     void execGetsTheActivatedEnvironment() throws Exception {
         Path b = bundle("long", List.of("sleep", "30"), Map.of("flox.dev/environment", "acme/web"));
         assertThat(runtime("create", "--bundle", b.toString(), "long-1").exitCode()).as(logText()).isZero();
-        started.add("long-1");
+        runc.started("long-1");
         assertThat(runtime("start", "long-1").exitCode()).isZero();
         Path process = Files.writeString(tmp.resolve("process.json"), """
                 {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/",
@@ -183,9 +146,9 @@ class RuncTest {
         assertThat(exec.exitCode()).as(logText() + exec.stderr()).isZero();
         assertThat(exec.stdout()).contains("FLOX_ENV=/nix/store/").contains("GREETING=hello from vars").contains("tools-hello");
         runtime("kill", "long-1", "KILL");
-        waitFor("long-1", "stopped");
+        runc.waitFor("long-1", "stopped");
         assertThat(runtime("delete", "long-1").exitCode()).isZero();
-        started.remove("long-1");
+        runc.forget("long-1");
         assertThat(config.containerDir("long-1")).doesNotExist();
         assertThat(config.rootsDir().resolve("long-1")).doesNotExist();
     }
@@ -206,7 +169,7 @@ class RuncTest {
         assertThat(Files.isSymbolicLink(store.realPath(busybox).resolve("bin/cat"))).isTrue();
         assertThat(config.mutableDir("mut-1").resolve("upper/" + busybox.baseName() + "/new-file")).exists();
         assertThat(runtime("delete", "mut-1").exitCode()).isZero();
-        started.remove("mut-1");
+        runc.forget("mut-1");
         assertThat(config.mutableDir("mut-1")).doesNotExist();
     }
 
@@ -218,15 +181,12 @@ class RuncTest {
 
         assertThat(create.exitCode()).isNotZero();
         assertThat(create.stdout() + create.stderr()).isEmpty();
-        List<String> lines = Files.readAllLines(log);
+        List<String> lines = Files.readAllLines(runc.log);
         JsonNode last = JSON.readTree(lines.getLast());
         assertThat(last.path("level").asText()).isEqualTo("error");
         assertThat(last.path("msg").asText()).contains("command 'echoip' is not in environment acme/web:1")
                 .contains("tools provides tools-hello");
-        Process state = new ProcessBuilder("runc", "--root", runcRoot.toString(), "state", "bad-1")
-                .redirectErrorStream(true).start();
-        state.getInputStream().readAllBytes();
-        assertThat(state.waitFor()).isNotZero();
+        assertThat(runc.exists("bad-1")).isFalse();
     }
 
     @Test

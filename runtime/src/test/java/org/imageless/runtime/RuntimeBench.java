@@ -9,9 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.imageless.hub.testing.RunningHub;
 import org.imageless.runtime.testing.Bundles;
 import org.imageless.runtime.testing.Launcher;
 import org.imageless.runtime.testing.RuntimeFixture;
+import org.imageless.runtime.testing.Runc;
 import org.imageless.runtime.testing.TestHub;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,13 +38,13 @@ class RuntimeBench {
 
     @Test
     void measure() throws Exception {
-        RuncTest.requireRunc();
+        Runc.require();
         int runs = Integer.getInteger("bench.runs", 11);
         RuntimeFixture fixture = new RuntimeFixture(tmp.resolve("fixture"));
         List<String> report = new ArrayList<>();
         Process daemon = null;
         try (TestHub hub = new TestHub(tmp.resolve("hub"), fixture)) {
-            hub.push("web", TestHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hi"), null));
+            hub.push("web", RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "hi"), null));
             Path nodeToml = RuntimeFixture.nodeConfig(tmp.resolve("node"), hub.url(), hub.publicKey(), "");
             nodeConfig = nodeToml;
             String given = System.getProperty("bench.launcher", "");

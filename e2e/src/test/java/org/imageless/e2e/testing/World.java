@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,7 @@ import org.imageless.node.testing.Containerd;
  */
 public final class World implements AutoCloseable {
 
-    public static final String SYSTEM = "x86_64-linux";
+    public static final String SYSTEM = RunningHub.SYSTEM;
 
     public final Path dir;
     public final RealNix nix;
@@ -135,7 +134,7 @@ public final class World implements AutoCloseable {
         try {
             String alice = hub.createUser("alice");
             hub.createOrg("acme", "alice");
-            upload(nix, dir, hub, alice, busybox, tools, echoip, devlib);
+            hub.upload(nix, dir, alice, "", busybox, tools, echoip, devlib);
             hub.publishPackage("acme", "busybox", "1.36.1", Map.of(SYSTEM, busybox), alice);
             hub.publishPackage("acme", "tools", "1.0", Map.of(SYSTEM, tools), alice);
             hub.publishPackage("acme", "echoip", "1.0", Map.of(SYSTEM, echoip), alice);
@@ -186,51 +185,15 @@ public final class World implements AutoCloseable {
 
     /** Uploads {@code storePath} (uncompressed) and publishes it in the catalog as {@code acme/<name>} 1.0 for x86_64-linux. */
     public void uploadAndPublish(String name, String storePath) {
-        uploadWith(nix, dir, hub, alice, "?compression=none", storePath);
+        hub.upload(nix, dir, alice, "?compression=none", storePath);
         hub.publishPackage("acme", name, "1.0", Map.of(SYSTEM, storePath), alice);
-    }
-
-    /** {@code nix copy --to <hub>/cache} of {@code paths} (and their closures), authenticated by a netrc with alice's token. */
-    private static void upload(RealNix nix, Path dir, RunningHub hub, String token, String... paths) {
-        uploadWith(nix, dir, hub, token, "", paths);
-    }
-
-    private static void uploadWith(RealNix nix, Path dir, RunningHub hub, String token, String query, String... paths) {
-        try {
-            Path netrc = Files.writeString(dir.resolve("netrc"), "machine 127.0.0.1\nlogin alice\npassword " + token + "\n");
-            List<String> cmd = new ArrayList<>(List.of("nix", "copy", "--store", nix.storeUri(), "--to", hub.url() + "/cache" + query));
-            cmd.addAll(List.of(paths));
-            RealNix.Result r = nix.tryRun(cmd, null, Map.of("NIX_CONFIG", RealNix.NIX_CONFIG + "\nnetrc-file = " + netrc));
-            if (r.exitCode() != 0) {
-                throw new AssertionError("nix copy to the hub failed: " + r.stderr());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     // ------------------------------------------------------------------ environments
 
-    /** A manifest installing catalog packages {@code pkgs} of acme, with {@code [vars]}, an optional hook, for {@code systems} (default x86_64-linux). */
-    public static String manifest(List<String> pkgs, Map<String, String> vars, String hook, String... systems) {
-        StringBuilder t = new StringBuilder("version = 1\n\n[install]\n");
-        pkgs.forEach(p -> t.append(p).append(".pkg-path = \"").append(p).append("\"\n"));
-        t.append("\n[vars]\n");
-        vars.forEach((k, v) -> t.append(k).append(" = \"").append(v).append("\"\n"));
-        if (hook != null) {
-            t.append("\n[hook]\non-activate = '''\n").append(hook).append("\n'''\n");
-        }
-        List<String> s = systems.length == 0 ? List.of(SYSTEM) : List.of(systems);
-        t.append("\n[options]\nsystems = [");
-        for (int i = 0; i < s.size(); i++) {
-            t.append(i == 0 ? "" : ", ").append('"').append(s.get(i)).append('"');
-        }
-        return t.append("]\n").toString();
-    }
-
     /** Pushes the next generation of {@code acme/name} (locked by the hub's catalog) as alice, as {@code flox push} would; returns its number. */
     public int push(String name, List<String> pkgs, Map<String, String> vars, String hook, String... systems) {
-        String manifest = manifest(pkgs, vars, hook, systems);
+        String manifest = RunningHub.manifest(pkgs, vars, hook, systems);
         return hub.pushGeneration("acme", name, manifest, hub.lockFor("acme", manifest, alice), alice);
     }
 
@@ -280,7 +243,7 @@ public final class World implements AutoCloseable {
             if (log.contains(text) || Instant.now().isAfter(deadline)) {
                 return log;
             }
-            sleep(50);
+            Containerd.sleep(50);
         }
     }
 
@@ -361,15 +324,6 @@ public final class World implements AutoCloseable {
             return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

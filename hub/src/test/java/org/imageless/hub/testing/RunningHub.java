@@ -41,6 +41,7 @@ import org.imageless.hub.account.Role;
 import org.imageless.hub.auth.Expiry;
 import org.imageless.hub.auth.IssuedToken;
 import org.imageless.hub.server.HubServer;
+import org.imageless.nix.testing.RealNix;
 
 /**
  * A real hub served on {@code 127.0.0.1} (ephemeral port) over embedded SQLite in a data directory,
@@ -67,6 +68,8 @@ public final class RunningHub implements AutoCloseable {
 
     /** The hostname written into history entries of generations pushed by {@link #pushGeneration}. */
     public static final String HOSTNAME = "runninghub-test";
+    /** The system {@link #manifest} targets unless told otherwise. */
+    public static final String SYSTEM = "x86_64-linux";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Hub hub;
@@ -87,7 +90,12 @@ public final class RunningHub implements AutoCloseable {
 
     /** {@link #start(Path)} on the given database (PostgreSQL: a fresh database in the shared test cluster). */
     public static RunningHub start(Backend backend, Path dataDir) {
-        Hub hub = TestHubs.open(backend, dataDir, Clock.systemUTC());
+        return start(backend, dataDir, Clock.systemUTC());
+    }
+
+    /** {@link #start(Backend, Path)} with the hub's clock (e.g. a {@link MutableClock}). */
+    public static RunningHub start(Backend backend, Path dataDir, Clock clock) {
+        Hub hub = TestHubs.open(backend, dataDir, clock);
         try {
             HubServer server = HubServer.start(hub, "127.0.0.1", 0, List.of());
             Path work = Files.createDirectories(dataDir.toAbsolutePath().getParent()
@@ -173,21 +181,31 @@ public final class RunningHub implements AutoCloseable {
      * @return the new generation's number
      */
     public int pushGeneration(String owner, String name, String manifestToml, String lockJsonOrNull, String token) {
-        String author = whoami(token);
-        Manifest manifest = Manifest.parse(manifestToml, "manifest.toml");
+        List<String> ids = List.copyOf(Manifest.parse(manifestToml, "manifest.toml").install().keySet());
+        HistoryEntry.Change change = ids.isEmpty() ? HistoryEntry.Change.edit() : HistoryEntry.Change.install(ids);
+        return pushGeneration(owner, name, manifestToml, lockJsonOrNull, token, whoami(token), HOSTNAME, change);
+    }
+
+    /**
+     * {@link #pushGeneration(String, String, String, String, String)} with the history entry's
+     * {@code author}, {@code hostname} and {@code change} given (its command is
+     * {@code flox <change kind> <targets>}).
+     */
+    public int pushGeneration(String owner, String name, String manifestToml, String lockJsonOrNull, String token,
+                              String author, String hostname, HistoryEntry.Change change) {
         return commitAndPush(owner, name, token, metadata -> {
             int n = metadata.totalGenerations() + 1;
             Integer previous = metadata.liveGeneration().isPresent() ? metadata.liveGeneration().getAsInt() : null;
-            List<String> ids = List.copyOf(manifest.install().keySet());
-            HistoryEntry.Change change = ids.isEmpty() ? HistoryEntry.Change.edit() : HistoryEntry.Change.install(ids);
-            List<String> command = new java.util.ArrayList<>(List.of("flox", ids.isEmpty() ? "edit" : "install"));
-            command.addAll(ids);
+            List<String> command = new ArrayList<>(List.of("flox", change.kind().json()));
+            if (change.targets() != null) {
+                command.addAll(change.targets());
+            }
             Map<String, String> files = new java.util.LinkedHashMap<>();
             files.put(Generation.manifestPath(n), manifestToml);
             if (lockJsonOrNull != null) {
                 files.put(Generation.lockPath(n), lockJsonOrNull);
             }
-            return new Change(metadata.append(new HistoryEntry(change, author, HOSTNAME, command, now(), n, previous)), files, n);
+            return new Change(metadata.append(new HistoryEntry(change, author, hostname, command, now(), n, previous)), files, n);
         });
     }
 
@@ -383,10 +401,50 @@ public final class RunningHub implements AutoCloseable {
 
     /** The {@code manifest.toml} that {@link #lockOf} embeds: the install ids as pkg-paths, for {@code system}. */
     public static String manifestOf(String system, java.util.Collection<String> installIds) {
-        StringBuilder toml = new StringBuilder("version = 1\n\n[install]\n");
-        installIds.forEach(id -> toml.append(id).append(".pkg-path = \"").append(id).append("\"\n"));
-        toml.append("\n[options]\nsystems = [\"").append(system).append("\"]\n");
-        return toml.toString();
+        return manifest(List.copyOf(installIds), null, null, system);
+    }
+
+    /**
+     * A {@code manifest.toml} installing catalog packages {@code pkgs} (install id = pkg-path; without a
+     * slash {@link #lockFor} reads it as the owner's), with {@code [vars]} (none if null) and an optional
+     * {@code on-activate} hook, for {@code systems} (default {@value #SYSTEM}).
+     */
+    public static String manifest(List<String> pkgs, Map<String, String> vars, String hook, String... systems) {
+        StringBuilder t = new StringBuilder("version = 1\n\n[install]\n");
+        pkgs.forEach(p -> t.append(p).append(".pkg-path = \"").append(p).append("\"\n"));
+        if (vars != null) {
+            t.append("\n[vars]\n");
+            vars.forEach((k, v) -> t.append(k).append(" = \"").append(v).append("\"\n"));
+        }
+        if (hook != null) {
+            t.append("\n[hook]\non-activate = '''\n").append(hook).append("\n'''\n");
+        }
+        List<String> s = systems.length == 0 ? List.of(SYSTEM) : List.of(systems);
+        t.append("\n[options]\nsystems = [");
+        for (int i = 0; i < s.size(); i++) {
+            t.append(i == 0 ? "" : ", ").append('"').append(s.get(i)).append('"');
+        }
+        return t.append("]\n").toString();
+    }
+
+    /**
+     * {@code nix copy --to <url>/cache<query>} of {@code paths} (and their closures) from {@code nix}'s
+     * store, authenticated by a netrc (written into {@code netrcDir}) holding {@code token}; fails with
+     * nix's stderr if the copy fails. {@code query} is e.g. {@code ""} or {@code "?compression=none"}.
+     */
+    public void upload(RealNix nix, Path netrcDir, String token, String query, String... paths) {
+        try {
+            Path netrc = Files.writeString(netrcDir.resolve("netrc"),
+                    "machine 127.0.0.1\nlogin " + whoami(token) + "\npassword " + token + "\n");
+            List<String> cmd = new ArrayList<>(List.of("nix", "copy", "--store", nix.storeUri(), "--to", url() + "/cache" + query));
+            cmd.addAll(List.of(paths));
+            RealNix.Result r = nix.tryRun(cmd, null, Map.of("NIX_CONFIG", RealNix.NIX_CONFIG + "\nnetrc-file = " + netrc));
+            if (r.exitCode() != 0) {
+                throw new AssertionError("nix copy to the hub failed: " + r.stderr());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // ------------------------------------------------------------------ plumbing

@@ -94,12 +94,7 @@ class RuntimeHandlerBinaryNameTest {
                 .putAnnotations("other.example/ignored", "x")
                 .build();
         String sandboxId = cri.runPodSandbox(sandbox, "recorder");
-        String containerId = cri.createContainer(sandboxId, ContainerConfig.newBuilder()
-                .setMetadata(ContainerMetadata.newBuilder().setName("main"))
-                .setImage(ImageSpec.newBuilder().setImage(TestImages.BUSYBOX))
-                .addAllCommand(List.of("sleep", "600"))
-                .setLogPath("main/0.log")
-                .build(), sandbox);
+        String containerId = cri.createContainer(sandboxId, sleeper(), sandbox);
         cri.startContainer(containerId);
         assertThat(cri.execSync(containerId, List.of("echo", "exec works"), 10).getStdout().toStringUtf8())
                 .isEqualTo("exec works\n");
@@ -164,12 +159,7 @@ class RuntimeHandlerBinaryNameTest {
                 .build();
         String sandboxId = cri.runPodSandbox(sandbox, "failing");
         try {
-            String containerId = cri.createContainer(sandboxId, ContainerConfig.newBuilder()
-                    .setMetadata(ContainerMetadata.newBuilder().setName("main"))
-                    .setImage(ImageSpec.newBuilder().setImage(TestImages.BUSYBOX))
-                    .addAllCommand(List.of("sleep", "600"))
-                    .setLogPath("main/0.log")
-                    .build(), sandbox);
+            String containerId = cri.createContainer(sandboxId, sleeper(), sandbox);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> cri.startContainer(containerId))
                     .isInstanceOf(CriException.class)
                     .hasMessage("StartContainer: failed to create containerd task: failed to create shim task: OCI runtime create failed:"
@@ -198,5 +188,15 @@ class RuntimeHandlerBinaryNameTest {
 
     private static Call first(List<Call> calls, String id, String subcommand) {
         return calls.stream().filter(c -> c.id().equals(id) && c.subcommand().equals(subcommand)).findFirst().orElseThrow();
+    }
+
+    /** Container "main": busybox sleeping 600 s. */
+    private static ContainerConfig sleeper() {
+        return ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName("main"))
+                .setImage(ImageSpec.newBuilder().setImage(TestImages.BUSYBOX))
+                .addAllCommand(List.of("sleep", "600"))
+                .setLogPath("main/0.log")
+                .build();
     }
 }

@@ -320,7 +320,8 @@ public final class Containerd implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Thread.sleep for polling loops: an interrupt keeps the flag and fails the test. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
