@@ -29,6 +29,8 @@ import org.imageless.nix.sign.SigningKey;
  */
 public final class Hub implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Hub.class);
+
     private final HubConfig config;
     private final Database database;
     private final SigningKey signingKey;
@@ -68,7 +70,17 @@ public final class Hub implements AutoCloseable {
         }
         SigningKey key = CacheKeys.loadOrCreate(dataDir, config.publicUrl().getHost());
         Database db = Database.open(config.dbUrl().orElseGet(() -> Database.sqliteUrl(dataDir)));
-        return new Hub(new HubConfig(dataDir, config.dbUrl(), config.publicUrl()), db, key, clock, passwords);
+        Hub hub = new Hub(new HubConfig(dataDir, config.dbUrl(), config.publicUrl()), db, key, clock, passwords);
+        try {
+            // a hub killed between a push's branch update and its row insert left an environment without a row
+            for (String healed : hub.environments.recordUnrecordedBranches()) {
+                LOG.warn("environment {} had a branch but no record (the hub stopped during its push): recorded it as public", healed);
+            }
+        } catch (RuntimeException e) {
+            hub.close();
+            throw e;
+        }
+        return hub;
     }
 
     /** The data directory, absolute. */

@@ -172,6 +172,39 @@ public final class Environments {
         changes.incrementAndGet();
     }
 
+    /**
+     * Gives every branch of every owner's repository that has no row one (public, as its first push
+     * would have): a hub killed after a push moved the branch but before {@link #recordPush} ran
+     * heals here. Rows that exist are left alone. Run at start-up ({@link org.imageless.hub.Hub#open}).
+     *
+     * @return the environments that got a row ({@code owner/name})
+     */
+    public List<String> recordUnrecordedBranches() {
+        List<String> healed = new java.util.ArrayList<>();
+        long now = clock.millis();
+        store.branches().forEach((owner, names) -> {
+            Set<String> known = jdbi.withHandle(h -> h.createQuery("SELECT name FROM environments WHERE owner = :o")
+                    .bind("o", owner).mapTo(String.class).collect(java.util.stream.Collectors.toSet()));
+            for (String name : names) {
+                if (known.contains(name)) {
+                    continue;
+                }
+                int inserted = jdbi.withHandle(h -> h.createUpdate("""
+                                INSERT INTO environments (owner, name, visibility, created_at, updated_at)
+                                VALUES (:o, :n, 'public', :t, :t)
+                                ON CONFLICT (owner, name) DO NOTHING""")
+                        .bind("o", owner).bind("n", name).bind("t", now).execute());
+                if (inserted > 0) {
+                    healed.add(owner + "/" + name);
+                }
+            }
+        });
+        if (!healed.isEmpty()) {
+            changes.incrementAndGet();
+        }
+        return healed;
+    }
+
     /** The tip of the environment's branch; NOT_FOUND when it has none. */
     public BranchSnapshot head(String owner, String name) {
         return store.head(owner, name).orElseThrow(() -> notFound(owner, name));

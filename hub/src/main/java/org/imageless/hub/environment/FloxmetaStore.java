@@ -69,6 +69,41 @@ public final class FloxmetaStore {
         }
     }
 
+    /**
+     * Every owner that has a repository, with the environment names of its branches (by owner, then name).
+     * Directories whose name is not a valid owner are ignored.
+     */
+    public java.util.SortedMap<String, java.util.SortedSet<String>> branches() {
+        java.util.SortedMap<String, java.util.SortedSet<String>> all = new java.util.TreeMap<>();
+        if (!Files.isDirectory(root)) {
+            return all;
+        }
+        try (java.util.stream.Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.sorted().toList()) {
+                String owner = dir.getFileName().toString();
+                try {
+                    Names.owner(owner);
+                } catch (RuntimeException e) {
+                    continue;
+                }
+                Optional<Repository> repo = open(owner);
+                if (repo.isEmpty()) {
+                    continue;
+                }
+                try (Repository r = repo.get()) {
+                    java.util.SortedSet<String> names = new java.util.TreeSet<>();
+                    for (Ref ref : r.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
+                        names.add(ref.getName().substring(Constants.R_HEADS.length()));
+                    }
+                    all.put(owner, names);
+                }
+            }
+        } catch (IOException e) {
+            throw HubException.unavailable("cannot list the repositories in " + root + ": " + e.getMessage(), e);
+        }
+        return all;
+    }
+
     /** The commit id of the tip of {@code environment}'s branch, if the owner has it (cheaper than {@link #head}). */
     public Optional<org.eclipse.jgit.lib.ObjectId> tip(String owner, String environment) {
         Optional<Repository> repo = open(owner);
