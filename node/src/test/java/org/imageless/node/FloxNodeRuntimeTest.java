@@ -103,11 +103,14 @@ class FloxNodeRuntimeTest {
         Process serve = pb.start();
         try {
             Path pidFile = state.resolve(org.imageless.runtime.RuntimeDaemon.PID_FILE);
-            for (int i = 0; i < 300 && !(Files.exists(pidFile) && Files.readString(pidFile).strip().equals(String.valueOf(serve.pid()))); i++) {
+            String serving = "pid " + serve.pid() + " serves " + state.resolve("runtime.fifo");
+            // the pid file is written before the daemon logs that it serves: wait for both
+            for (int i = 0; i < 300 && !(Files.exists(pidFile) && Files.readString(pidFile).strip().equals(String.valueOf(serve.pid()))
+                    && Files.readString(journal).contains(serving)); i++) {
                 Thread.sleep(50);
             }
             assertThat(pidFile).content().isEqualTo(serve.pid() + "\n");
-            assertThat(Files.readString(journal)).contains("pid " + serve.pid() + " serves " + state.resolve("runtime.fifo"));
+            assertThat(Files.readString(journal)).contains(serving);
 
             Run second = run(config, "runtime", "serve");
             assertThat(second.exit()).isEqualTo(1);
