@@ -235,26 +235,7 @@ done
 
 note "the sandbox (pause) image, built from a directory: a static pause binary compiled here"
 mkdir -p "$work/pause-root"
-cat > "$work/pause.c" <<'EOF'
-#include <signal.h>
-#include <stdlib.h>
-#include <unistd.h>
-#include <sys/wait.h>
-static void quit(int sig) { (void) sig; _exit(0); }
-static void reap(int sig) { (void) sig; while (waitpid(-1, NULL, WNOHANG) > 0) {} }
-int main(void) {
-    struct sigaction q = {0}, r = {0};
-    q.sa_handler = quit;
-    sigaction(SIGINT, &q, NULL);
-    sigaction(SIGTERM, &q, NULL);
-    r.sa_handler = reap;
-    r.sa_flags = SA_NOCLDSTOP;
-    sigaction(SIGCHLD, &r, NULL);
-    for (;;) pause();
-    return 1;
-}
-EOF
-gcc -static -Os -o "$work/pause-root/pause" "$work/pause.c"
+gcc -static -Os -o "$work/pause-root/pause" "$top/node/src/test/resources/org/imageless/node/testing/pause.c"
 show flox-node image build -t "$pause_image" --entrypoint /pause "$work/pause-root" --containerd-socket "$sock"
 show flox-node image import --containerd-socket "$sock"
 note "the node's images (no registry was asked):"

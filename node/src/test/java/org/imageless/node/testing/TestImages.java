@@ -22,27 +22,18 @@ public final class TestImages {
 
     private static final Path BUSYBOX_BINARY = Path.of("/bin/busybox");
 
-    private static final String PAUSE_SOURCE = """
-            #include <signal.h>
-            #include <stdlib.h>
-            #include <unistd.h>
-            #include <sys/wait.h>
-            static void quit(int sig) { (void) sig; _exit(0); }
-            static void reap(int sig) { (void) sig; while (waitpid(-1, NULL, WNOHANG) > 0) {} }
-            int main(void) {
-                struct sigaction q = {0}, r = {0};
-                q.sa_handler = quit;
-                sigaction(SIGINT, &q, NULL);
-                sigaction(SIGTERM, &q, NULL);
-                r.sa_handler = reap;
-                r.sa_flags = SA_NOCLDSTOP;
-                sigaction(SIGCHLD, &r, NULL);
-                for (;;) pause();
-                return 1;
-            }
-            """;
+    /** The sandbox's pause: exits on SIGINT/SIGTERM, reaps children (also compiled by scripts/demo.sh). */
+    private static final String PAUSE_SOURCE = pauseSource();
 
     private TestImages() {}
+
+    private static String pauseSource() {
+        try (var in = TestImages.class.getResourceAsStream("pause.c")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** Writes the pause image archive into {@code dir} (compiling the pause binary there). */
     public static Path pause(Path dir) {
