@@ -137,9 +137,29 @@ public final class CriClient implements AutoCloseable {
                 PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId).build()));
     }
 
+    /**
+     * Stops the sandbox and its containers. StopPodSandbox is idempotent and kubelet calls it again until it
+     * succeeds; so do we, a few times: containerd 1.6 can fail it once when a container's shim goes away
+     * while it is being killed ("ttrpc: closed").
+     */
     public void stopPodSandbox(String sandboxId) {
-        call("StopPodSandbox", () -> runtime().stopPodSandbox(
-                StopPodSandboxRequest.newBuilder().setPodSandboxId(sandboxId).build()));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                call("StopPodSandbox", () -> runtime().stopPodSandbox(
+                        StopPodSandboxRequest.newBuilder().setPodSandboxId(sandboxId).build()));
+                return;
+            } catch (CriException e) {
+                if (attempt == 3 || e.code() == io.grpc.Status.Code.NOT_FOUND || e.code() == io.grpc.Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     public void removePodSandbox(String sandboxId) {
