@@ -29,10 +29,6 @@ public final class GenerationsCommands {
         return s.metadata();
     }
 
-    static String describe(HistoryEntry e) {
-        return e.summary();
-    }
-
     @Command(name = "list", description = "List the generations of an environment.")
     public static final class ListGenerations extends FloxCommand {
         @Mixin
@@ -45,7 +41,7 @@ public final class GenerationsCommands {
             int live = md.liveGeneration().orElse(0);
             for (int n : md.generations()) {
                 HistoryEntry e = md.creation(n);
-                session().out().printf("%d%s: %s, by %s on %s at %s%n", n, n == live ? " (live)" : "", describe(e),
+                session().out().printf("%d%s: %s, by %s on %s at %s%n", n, n == live ? " (live)" : "", e.summary(),
                         e.author(), e.hostname(), TIME.format(Instant.ofEpochSecond(e.timestamp())));
             }
         }
@@ -61,7 +57,7 @@ public final class GenerationsCommands {
             Environment env = envOptions.select(session());
             for (HistoryEntry e : metadata(env).history()) {
                 session().out().printf("%s  %s@%s  generation %d: %s%s%n", TIME.format(Instant.ofEpochSecond(e.timestamp())),
-                        e.author(), e.hostname(), e.currentGeneration(), describe(e),
+                        e.author(), e.hostname(), e.currentGeneration(), e.summary(),
                         e.commandLine() == null ? "" : " (" + e.commandLine() + ")");
             }
         }
