@@ -5,7 +5,8 @@ import io.javalin.http.Context;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.MappedByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -125,12 +126,18 @@ public final class CacheRoutes<P> {
         }
     }
 
-    /** Jetty writes mapped file regions straight to the socket; other containers get a large-buffer copy. */
+    /**
+     * Jetty writes mapped file regions straight to the socket; other containers get a large-buffer copy.
+     * Each region is unmapped as soon as it is written (not when the collector gets to it), so a
+     * served file holds no memory and the kernel may drop its pages from the cache as usual.
+     */
     private static void send(FileChannel ch, long size, ServletOutputStream out) throws IOException {
         if (out instanceof HttpOutput jetty) {
             for (long pos = 0; pos < size; pos += MAP_CHUNK) {
-                MappedByteBuffer region = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(MAP_CHUNK, size - pos));
-                jetty.write(region);
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment region = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(MAP_CHUNK, size - pos), arena);
+                    jetty.write(region.asByteBuffer());
+                }
             }
             return;
         }
