@@ -29,6 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>CreateContainer + StartContainer of a flox container whose closure is cached, against the
  *       same container (busybox image, same command) on plain runc;
  *   <li>ExecSync with activation against plain runc's ExecSync;
+ *   <li>both twice: with a JVM per call, then with the node's resident daemon ({@code flox-node runtime serve})
+ *       after {@code bench.daemon.warmup} rounds on it;
  *   <li>a cold start of a ~100 MB closure from the loopback hub, with bytes/s.
  * </ul>
  * Lines go to the file in system property {@code bench.report} (else stdout).
@@ -38,45 +40,37 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RuntimeBench {
 
     private static final int RUNS = Integer.getInteger("bench.runs", 7);
+    /** Rounds run on a fresh daemon before it is measured (a node's daemon has run for a long time). */
+    private static final int DAEMON_WARMUP = Integer.getInteger("bench.daemon.warmup", 20);
 
     @Test
     void runtimeRatios(World w) throws Exception {
         List<String> report = new ArrayList<>();
         CriClient cri = w.containerd.cri();
         w.push("bench", List.of("busybox"), Map.of("BENCH", "1"), null);
-        String command = "sleep";
         // warm: the closure and the view are on the node
         warmUp(w);
 
-        List<Long> flox = new ArrayList<>();
-        List<Long> plain = new ArrayList<>();
-        List<Long> execFlox = new ArrayList<>();
-        List<Long> execPlain = new ArrayList<>();
-        for (int i = 0; i < RUNS; i++) {
-            String floxYaml = pod("bench-flox-" + i, "flox", Map.of("flox.dev/environment", "acme/bench"),
-                    container("app", Pods.BUSYBOX, List.of(command, "3600")));
-            String plainYaml = pod("bench-runc-" + i, "runc", Map.of(), container("app", Pods.BUSYBOX, List.of(command, "3600")));
-            Timed f = createAndStart(w, cri, floxYaml);
-            Timed p = createAndStart(w, cri, plainYaml);
-            flox.add(f.millis);
-            if (i == RUNS - 1) {
-                w.runtimeLog(f.containerId).lines().filter(l -> l.contains("timings")).findFirst()
-                        .ifPresent(l -> report.add("  last flox create's phases: " + l));
-            }
-            plain.add(p.millis);
-            execFlox.add(execMillis(cri, f.containerId));
-            execPlain.add(execMillis(cri, p.containerId));
-            assertThat(cri.execSync(f.containerId, List.of("sh", "-c", "echo $BENCH"), 10).getStdout().toStringUtf8()).contains("1");
-            cri.stopPodSandbox(f.sandboxId);
-            cri.removePodSandbox(f.sandboxId);
-            cri.stopPodSandbox(p.sandboxId);
-            cri.removePodSandbox(p.sandboxId);
+        Medians perCall = measure(w, cri, "jvm", RUNS, report);
+        report.add(String.format("Runtime create+start (closure cached), a JVM per call: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10)",
+                perCall.create, perCall.createPlain, perCall.createRatio()));
+        report.add(String.format("Runtime exec, a JVM per call: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
+                perCall.exec, perCall.execPlain, perCall.execRatio()));
+
+        // resident mode: flox-node runtime serve for the same node, warmed up as a node's long-running daemon is
+        Process daemon = w.main.startDaemon(w.dir.resolve("bench-daemon.log"));
+        Medians resident;
+        try {
+            measure(w, cri, "daemon-warm", DAEMON_WARMUP, new ArrayList<>());
+            resident = measure(w, cri, "daemon", RUNS, report);
+        } finally {
+            daemon.destroy();
+            daemon.waitFor();
         }
-        report.add(String.format("Runtime create+start (closure cached): flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10)",
-                median(flox), median(plain), (double) median(flox) / median(plain)));
-        report.add(String.format("Runtime exec: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
-                median(execFlox), median(execPlain), (double) median(execFlox) / median(execPlain)));
-        report.add("  create+start runs (ms): flox " + flox + ", runc " + plain + "; exec runs (ms): flox " + execFlox + ", runc " + execPlain);
+        report.add(String.format("Runtime create+start (closure cached), resident daemon: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10)",
+                resident.create, resident.createPlain, resident.createRatio()));
+        report.add(String.format("Runtime exec, resident daemon: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
+                resident.exec, resident.execPlain, resident.execRatio()));
 
         // cold start of a ~100 MB closure (incompressible: the cache serves what nix copy uploaded)
         int mb = Integer.getInteger("bench.cold.mb", 100);
@@ -94,7 +88,7 @@ class RuntimeBench {
         w.push("cold", List.of("busybox", "bigpkg"), Map.of(), null);
         long narBytes = Files.size(payload.resolve("blob")) + Files.size(w.nix.realPath(w.busybox).resolve("bin/busybox"));
         Timed cold = createAndStart(w, cri, pod("bench-cold", "flox-fresh", Map.of("flox.dev/environment", "acme/cold"),
-                container("app", Pods.BUSYBOX, List.of(command, "3600"))));
+                container("app", Pods.BUSYBOX, List.of("sleep", "3600"))));
         cri.stopPodSandbox(cold.sandboxId);
         cri.removePodSandbox(cold.sandboxId);
         report.add(String.format("Runtime cold start: %d MB closure from a loopback hub in %d ms (create+start), %.0f MB/s",
@@ -107,6 +101,54 @@ class RuntimeBench {
         } else {
             Files.writeString(Path.of(file), text);
         }
+    }
+
+    private record Medians(long create, long createPlain, long exec, long execPlain) {
+        double createRatio() {
+            return (double) create / createPlain;
+        }
+
+        double execRatio() {
+            return (double) exec / execPlain;
+        }
+    }
+
+    /**
+     * {@code runs} alternating rounds of: a flox pod and the same pod on plain runc, each timed for
+     * CreateContainer + StartContainer, then for an ExecSync of {@code true}; medians of each.
+     */
+    private static Medians measure(World w, CriClient cri, String label, int runs, List<String> report) {
+        List<Long> flox = new ArrayList<>();
+        List<Long> plain = new ArrayList<>();
+        List<Long> execFlox = new ArrayList<>();
+        List<Long> execPlain = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            String floxYaml = pod("bench-" + label + "-flox-" + i, "flox", Map.of("flox.dev/environment", "acme/bench"),
+                    container("app", Pods.BUSYBOX, List.of("sleep", "3600")));
+            String plainYaml = pod("bench-" + label + "-runc-" + i, "runc", Map.of(), container("app", Pods.BUSYBOX, List.of("sleep", "3600")));
+            Timed f = createAndStart(w, cri, floxYaml);
+            Timed p = createAndStart(w, cri, plainYaml);
+            flox.add(f.millis);
+            plain.add(p.millis);
+            execFlox.add(execMillis(cri, f.containerId));
+            execPlain.add(execMillis(cri, p.containerId));
+            assertThat(cri.execSync(f.containerId, List.of("sh", "-c", "echo $BENCH"), 10).getStdout().toStringUtf8()).contains("1");
+            if (i == runs - 1) {
+                try {
+                    w.runtimeLog(f.containerId).lines().filter(l -> l.contains("timings")).findFirst()
+                            .ifPresent(l -> report.add("  " + label + ": last flox create's phases: " + l));
+                } catch (java.io.IOException e) {
+                    report.add("  " + label + ": no runtime log for the last flox create: " + e);
+                }
+            }
+            cri.stopPodSandbox(f.sandboxId);
+            cri.removePodSandbox(f.sandboxId);
+            cri.stopPodSandbox(p.sandboxId);
+            cri.removePodSandbox(p.sandboxId);
+        }
+        report.add("  " + label + ": create+start runs (ms): flox " + flox + ", runc " + plain + "; exec runs (ms): flox " + execFlox
+                + ", runc " + execPlain);
+        return new Medians(median(flox), median(plain), median(execFlox), median(execPlain));
     }
 
     private static void warmUp(World w) {

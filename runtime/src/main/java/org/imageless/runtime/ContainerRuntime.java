@@ -28,6 +28,8 @@ public final class ContainerRuntime {
 
     /** In the caller's environment: log create's phase timings. */
     static final String TIMINGS = "FLOX_RUNTIME_TIMINGS";
+    /** Set by the resident daemon for the requests it runs (not a user setting). */
+    static final String RESIDENT = "FLOX_RUNTIME_RESIDENT";
 
     /** runc's rule for container ids; ids name directories under state_dir, so nothing else is accepted. */
     static boolean validId(String id) {
@@ -63,7 +65,8 @@ public final class ContainerRuntime {
                 return 1;
             }
             switch (args.length == 4 ? args[0] : "") {
-                case "create" -> new Create(NodeConfig.load(NodeConfig.file(env)), log, env.get(TIMINGS) != null)
+                case "create" -> new Create(NodeConfig.load(NodeConfig.file(env)), log, env.get(TIMINGS) != null,
+                        env.get(RESIDENT) != null)
                         .run(Path.of(args[2]), args[3]);
                 case "exec" -> Exec.run(Path.of(args[2]), Path.of(args[3]));
                 default -> {

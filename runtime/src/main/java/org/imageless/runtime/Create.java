@@ -65,16 +65,22 @@ public final class Create {
     private final NodeConfig config;
     private final RuntimeLog log;
     private final boolean timings;
+    private final boolean resident;
 
     public Create(NodeConfig config, RuntimeLog log) {
-        this(config, log, System.getenv("FLOX_RUNTIME_TIMINGS") != null);
+        this(config, log, System.getenv("FLOX_RUNTIME_TIMINGS") != null, false);
     }
 
-    /** With {@code timings}, an info line with the phase timings goes to the log (FLOX_RUNTIME_TIMINGS of the caller). */
-    public Create(NodeConfig config, RuntimeLog log, boolean timings) {
+    /**
+     * With {@code timings}, an info line with the phase timings goes to the log (FLOX_RUNTIME_TIMINGS of
+     * the caller). {@code resident}: this runs in the daemon, which outlives the call, so the activation
+     * report is left to finish on its own; a JVM of its own gives it {@link #REPORT_GRACE} before exiting.
+     */
+    public Create(NodeConfig config, RuntimeLog log, boolean timings, boolean resident) {
         this.config = config;
         this.log = log;
         this.timings = timings;
+        this.resident = resident;
     }
 
     /** What create did, for tests and timing. */
@@ -135,7 +141,7 @@ public final class Create {
         if (!pod.skipContainersExec().contains(activate.containerName())) {
             activation.write(config.containerDir(id));
         }
-        if (report != null) {
+        if (report != null && !resident) {
             try {
                 if (!report.join(REPORT_GRACE)) {
                     log.warning("the activation report of " + resolved.shown() + " to " + config.hubUrl()

@@ -199,8 +199,8 @@ public final class RuntimeDaemon implements AutoCloseable {
                 // the launcher removes it
             }
             Map<String, String> env = f[3].equals("1")
-                    ? Map.of(NodeConfig.ENV, f[2], ContainerRuntime.TIMINGS, "1")
-                    : Map.of(NodeConfig.ENV, f[2]);
+                    ? Map.of(NodeConfig.ENV, f[2], ContainerRuntime.RESIDENT, "1", ContainerRuntime.TIMINGS, "1")
+                    : Map.of(NodeConfig.ENV, f[2], ContainerRuntime.RESIDENT, "1");
             try {
                 rc = ContainerRuntime.run(new String[] {f[4], f[5], f[6], f[7]}, env);
             } catch (Throwable e) {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 /**
  * One node's configuration behind one runtime handler of the test containerd: a launcher generated
@@ -65,6 +66,37 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts this node's resident daemon (what {@code flox-node runtime serve} runs: with system
+     * property {@code e2e.launcher}, the {@code flox-node} launcher beside it, else this test's class
+     * path) with its output appended to {@code log}, and waits until it serves the state directory.
+     */
+    public Process startDaemon(Path log) throws IOException, InterruptedException {
+        String built = System.getProperty("e2e.launcher", "");
+        List<String> command = built.isBlank()
+                ? List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", launcherClassPath(),
+                        "org.imageless.runtime.ContainerRuntime", "serve")
+                : List.of(Path.of(built).toAbsolutePath().resolveSibling("flox-node").toString(), "runtime", "serve",
+                        "--config", config.toString());
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("FLOX_NODE_CONFIG", config.toString());
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Process p = pb.start();
+        Path pidFile = state().resolve("runtime.pid");
+        for (int i = 0; i < 500; i++) {
+            if (!p.isAlive()) {
+                throw new AssertionError("the runtime daemon of node " + handler + " exited (" + p.exitValue() + "): "
+                        + Files.readString(log));
+            }
+            if (Files.isRegularFile(pidFile) && Files.readString(pidFile).strip().equals(String.valueOf(p.pid()))) {
+                return p;
+            }
+            Thread.sleep(20);
+        }
+        p.destroyForcibly();
+        throw new AssertionError("the runtime daemon of node " + handler + " did not start within 10 s: " + Files.readString(log));
     }
 
     /** The node store's directory (what a container sees at /nix/store, for its closure). */

@@ -29,6 +29,8 @@ public final class BranchSnapshot {
     private final ObjectId commit;
     private final Map<String, String> files;
     private final Map<String, FileMode> modes;
+    /** {@link #metadata()}, once parsed (immutable, so a race only parses it twice). */
+    private volatile GenerationsMetadata metadata;
 
     private BranchSnapshot(ObjectId commit, Map<String, String> files, Map<String, FileMode> modes) {
         this.commit = commit;
@@ -82,10 +84,15 @@ public final class BranchSnapshot {
         return Optional.ofNullable(files.get(path));
     }
 
-    /** {@code metadata.json}, parsed; INVALID (a {@code NixException}) when broken or missing. */
+    /** {@code metadata.json}, parsed (once per snapshot); INVALID (a {@code NixException}) when broken or missing. */
     public GenerationsMetadata metadata() {
-        String json = text(GenerationsMetadata.FILE_NAME).orElseThrow(() -> org.imageless.nix.NixException.invalid(
-                "%s is missing", GenerationsMetadata.FILE_NAME));
-        return GenerationsMetadata.parse(json, GenerationsMetadata.FILE_NAME);
+        GenerationsMetadata parsed = metadata;
+        if (parsed == null) {
+            String json = text(GenerationsMetadata.FILE_NAME).orElseThrow(() -> org.imageless.nix.NixException.invalid(
+                    "%s is missing", GenerationsMetadata.FILE_NAME));
+            parsed = GenerationsMetadata.parse(json, GenerationsMetadata.FILE_NAME);
+            metadata = parsed;
+        }
+        return parsed;
     }
 }

@@ -19,7 +19,15 @@ import org.imageless.hub.account.Names;
  */
 public final class FloxmetaStore {
 
+    /** Snapshots kept, at most (the branches read most: every container start on every node reads one). */
+    private static final int MAX_SNAPSHOTS = 512;
+
     private final Path root;
+    /**
+     * The last snapshot read of each branch, by {@code owner/environment}. A snapshot is of one commit
+     * and never changes, so it is used again as long as the branch still points at that commit.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, BranchSnapshot> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
 
     public FloxmetaStore(Path root) {
         this.root = root;
@@ -129,7 +137,17 @@ public final class FloxmetaStore {
             if (ref == null || ref.getObjectId() == null) {
                 return Optional.empty();
             }
-            return Optional.of(BranchSnapshot.read(r, ref.getObjectId()));
+            String key = owner + "/" + environment;
+            BranchSnapshot kept = snapshots.get(key);
+            if (kept != null && kept.commit().equals(ref.getObjectId())) {
+                return Optional.of(kept);
+            }
+            BranchSnapshot read = BranchSnapshot.read(r, ref.getObjectId());
+            if (snapshots.size() >= MAX_SNAPSHOTS) {
+                snapshots.clear();
+            }
+            snapshots.put(key, read);
+            return Optional.of(read);
         } catch (IOException e) {
             throw HubException.unavailable("cannot read " + owner + "/" + environment + ": " + e.getMessage(), e);
         }

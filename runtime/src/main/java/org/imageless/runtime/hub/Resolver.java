@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.imageless.environment.EnvironmentRef;
 import org.imageless.environment.lock.Lockfile;
 import org.imageless.nix.NixException;
@@ -58,12 +61,48 @@ public final class Resolver {
                     + (ref.generation().isPresent() ? ", which this node resolved before"
                     : ", the last live generation this node resolved (at " + when + "); a newer one may be live")));
         }
-        Resolved r = parse(ref, body);
-        write(dir.resolve(r.generation() + ".json"), body);
+        Resolved r = parsed(ref, body);
+        record(dir.resolve(r.generation() + ".json"), body);
         if (ref.generation().isEmpty()) {
-            write(dir.resolve("live.json"), body);
+            record(dir.resolve("live.json"), body);
         }
         return r;
+    }
+
+    /**
+     * The last answers parsed in this process, by their text: the resident daemon is asked for the same
+     * generation at every start of a pod's containers, and parsing its lock again would give the same.
+     */
+    private static final int MAX_PARSED = 64;
+    private static final Map<String, Resolved> PARSED = new ConcurrentHashMap<>();
+
+    private static Resolved parsed(EnvironmentRef ref, String body) {
+        Resolved kept = PARSED.get(body);
+        if (kept != null && kept.ref().equals(ref)) {
+            return kept;
+        }
+        Resolved r = parse(ref, body);
+        if (PARSED.size() >= MAX_PARSED) {
+            PARSED.clear();
+        }
+        PARSED.put(body, r);
+        return r;
+    }
+
+    /**
+     * Keeps {@code body} as {@code file}: the record of what this node resolved, and when (its modification
+     * time). A file that holds it already only has its time renewed.
+     */
+    private static void record(Path file, String body) {
+        try {
+            if (Files.size(file) == body.length() && Files.readString(file).equals(body)) {
+                Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
+                return;
+            }
+        } catch (IOException e) {
+            // not there yet (or unreadable): written below
+        }
+        write(file, body);
     }
 
     private static Resolved parse(EnvironmentRef ref, String body) {
