@@ -105,11 +105,11 @@ class FloxNodeRuntimeTest {
             Path pidFile = state.resolve(org.imageless.runtime.RuntimeDaemon.PID_FILE);
             String serving = "pid " + serve.pid() + " serves " + state.resolve("runtime.fifo");
             // the pid file is written before the daemon logs that it serves: wait for both
-            for (int i = 0; i < 300 && !(Files.exists(pidFile) && Files.readString(pidFile).strip().equals(String.valueOf(serve.pid()))
+            for (int i = 0; i < 300 && !(Files.exists(pidFile) && Files.readString(pidFile).startsWith(serve.pid() + " ")
                     && Files.readString(journal).contains(serving)); i++) {
                 Thread.sleep(50);
             }
-            assertThat(pidFile).content().isEqualTo(serve.pid() + "\n");
+            assertThat(pidFile).content().matches(serve.pid() + " [0-9]+\n"); // pid, then its descriptor of the FIFO
             assertThat(Files.readString(journal)).contains(serving);
 
             Run second = run(config, "runtime", "serve");

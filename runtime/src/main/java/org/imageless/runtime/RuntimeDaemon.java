@@ -9,12 +9,15 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -28,14 +31,17 @@ import org.imageless.runtime.config.NodeConfig;
  * {@code create} and {@code exec} for the launcher, which then starts no JVM of its own.
  *
  * <p>Protocol (the launcher is POSIX sh, so: FIFOs and lines). The daemon owns
- * {@code state_dir/runtime.fifo} (mode 0600, opened read-write so that it never sees end-of-file)
- * and {@code state_dir/runtime.pid}. A launcher makes a fresh reply FIFO, then writes one request
- * line, shorter than {@code PIPE_BUF} so that lines of concurrent launchers never interleave:
+ * {@code state_dir/runtime.fifo} (mode 0600, opened read-write so that it never sees end-of-file),
+ * {@code state_dir/runtime.pid} ({@code PID FD}: FD is the daemon's descriptor of the FIFO, so that a
+ * launcher can tell the daemon from a process that got its pid later) and {@value #SLOTS} reply FIFOs
+ * {@code state_dir/replies/slot-K}, made afresh at each start. A launcher claims a slot by creating
+ * {@code slot-K.lock} exclusively (or, when all are taken, makes a reply FIFO of its own), then writes
+ * one request line, shorter than {@code PIPE_BUF} so that lines of concurrent launchers never interleave:
  * <pre>
- *   flox-runtime-1 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB create|exec TAB LOG TAB ARG TAB ARG
+ *   flox-runtime-2 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB create|exec TAB LOG TAB ARG TAB ARG TAB PID
  * </pre>
- * (the per-call main's arguments, see {@link ContainerRuntime}, and the environment that matters to
- * it). The daemon opens the reply FIFO for writing (the open meets the launcher's open for reading:
+ * (the per-call main's arguments, see {@link ContainerRuntime}, the environment that matters to it,
+ * and the launcher's pid: a slot is freed once that process has closed it). The daemon opens the reply FIFO for writing (the open meets the launcher's open for reading:
  * from then on the request is the daemon's), runs exactly what the per-call main runs, in a virtual
  * thread, and writes the exit status as one line. Failures go to the request's LOG as one JSON line,
  * as without a daemon. If the daemon dies after it took a request, the launcher reads end-of-file
@@ -52,7 +58,12 @@ public final class RuntimeDaemon implements AutoCloseable {
     public static final String PID_FILE = "runtime.pid";
     /** Where launchers make their reply FIFOs. */
     public static final String REPLIES = "replies";
-    public static final String VERSION = "flox-runtime-1";
+    public static final String VERSION = "flox-runtime-2";
+    /** Reply FIFOs the daemon keeps ready ({@code replies/slot-K}); a launcher claims one with {@code slot-K.lock}. */
+    static final int SLOTS = 32;
+    private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("slot-[0-9]+");
+    /** How long the daemon waits for a launcher to close its slot before it frees the slot anyway. */
+    private static final Duration SLOT_RELEASE = Duration.ofSeconds(30);
     /** How long the daemon waits for a launcher to open its reply FIFO. */
     static final Duration RENDEZVOUS = Duration.ofSeconds(10);
 
@@ -81,11 +92,13 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
         Files.deleteIfExists(fifo);
         mkfifo(fifo);
+        makeSlots(stateDir.resolve(REPLIES));
         // read-write: the daemon is a writer too, so the FIFO never reaches end-of-file between launchers,
         // and a launcher's write never blocks while the daemon lives
         channel = new RandomAccessFile(fifo.toFile(), "rw");
         Path tmp = stateDir.resolve("." + PID_FILE + ".tmp");
-        Files.writeString(tmp, ProcessHandle.current().pid() + "\n");
+        // "PID FD": launchers check that the process with this pid holds the FIFO at that descriptor
+        Files.writeString(tmp, ProcessHandle.current().pid() + descriptorOf(fifo).map(fd -> " " + fd).orElse("") + "\n");
         Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         reader = Thread.ofPlatform().name("flox-runtime-requests").start(this::readRequests);
     }
@@ -169,9 +182,10 @@ public final class RuntimeDaemon implements AutoCloseable {
 
     private void handle(String line) {
         String[] f = line.split("\t", -1);
-        if (f.length != 8 || !f[0].equals(VERSION) || !(f[4].equals("create") || f[4].equals("exec"))) {
+        if (f.length != 9 || !f[0].equals(VERSION) || !(f[4].equals("create") || f[4].equals("exec"))
+                || !f[8].matches("[0-9]{1,10}")) {
             journal.println("flox-container-runtime daemon: ignored a request that is not '" + VERSION
-                    + " REPLY CONFIG TIMINGS create|exec LOG ARG ARG' (" + f.length + " fields; a launcher of another version?)");
+                    + " REPLY CONFIG TIMINGS create|exec LOG ARG ARG PID' (" + f.length + " fields; a launcher of another version?)");
             return;
         }
         Path reply = Path.of(f[1]);
@@ -179,12 +193,18 @@ public final class RuntimeDaemon implements AutoCloseable {
             journal.println("flox-container-runtime daemon: ignored a request whose reply FIFO " + reply + " does not exist");
             return;
         }
+        boolean slot = reply.getParent().equals(stateDir.resolve(REPLIES)) && SLOT.matcher(reply.getFileName().toString()).matches();
+        long launcher = Long.parseLong(f[8]);
         OutputStream out = openReply(reply);
         if (out == null) {
-            try {
-                Files.deleteIfExists(reply);
-            } catch (IOException ignored) {
-                // stays until the launcher's pid comes round again (it removes a stale one then)
+            if (slot) {
+                renewSlot(reply); // a launcher that opens it late finds an old FIFO nobody will answer on
+            } else {
+                try {
+                    Files.deleteIfExists(reply);
+                } catch (IOException ignored) {
+                    // stays until the launcher's pid comes round again (it removes a stale one then)
+                }
             }
             journal.println("flox-container-runtime daemon: the launcher of '" + f[4] + " " + f[7] + "' did not open its reply FIFO "
                     + reply + " within " + RENDEZVOUS.toSeconds() + " s; the request is dropped");
@@ -193,10 +213,12 @@ public final class RuntimeDaemon implements AutoCloseable {
         long t0 = System.nanoTime();
         int rc = 1;
         try (out) {
-            try {
-                Files.deleteIfExists(reply); // both ends are open: the name is no longer needed
-            } catch (IOException ignored) {
-                // the launcher removes it
+            if (!slot) {
+                try {
+                    Files.deleteIfExists(reply); // both ends are open: the name is no longer needed
+                } catch (IOException ignored) {
+                    // the launcher removes it
+                }
             }
             Map<String, String> env = f[3].equals("1")
                     ? Map.of(NodeConfig.ENV, f[2], ContainerRuntime.RESIDENT, "1", ContainerRuntime.TIMINGS, "1")
@@ -214,8 +236,83 @@ public final class RuntimeDaemon implements AutoCloseable {
             journal.println("flox-container-runtime daemon: the launcher of '" + f[4] + " " + f[7] + "' went away before its answer ("
                     + rc + "): " + e.getMessage());
         }
+        if (slot) {
+            releaseSlot(reply, launcher);
+        }
         if (debug) {
             journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[4], f[7], rc, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    /**
+     * Makes the reply slots afresh: new FIFOs (a launcher of an earlier daemon still waiting on an old
+     * one is never answered by this daemon) and no claims.
+     */
+    private static void makeSlots(Path replies) throws IOException {
+        List<Path> fifos = new ArrayList<>();
+        for (int k = 0; k < SLOTS; k++) {
+            Path slot = replies.resolve("slot-" + k);
+            Files.deleteIfExists(slot);
+            Files.deleteIfExists(lockOf(slot));
+            fifos.add(slot);
+        }
+        mkfifo(fifos.toArray(Path[]::new));
+    }
+
+    private static Path lockOf(Path slot) {
+        return slot.resolveSibling(slot.getFileName() + ".lock");
+    }
+
+    /**
+     * Frees {@code slot} for the next launcher once {@code launcher} (the process that claimed it) has
+     * closed it, so that the next answer on it cannot reach the wrong reader; in the background.
+     */
+    private void releaseSlot(Path slot, long launcher) {
+        Thread.ofVirtual().start(() -> {
+            long deadline = System.nanoTime() + SLOT_RELEASE.toNanos();
+            try {
+                while (holds(launcher, slot)) {
+                    if (System.nanoTime() > deadline) {
+                        renewSlot(slot); // still open after all this time: it gets a new FIFO instead
+                        return;
+                    }
+                    Thread.sleep(2);
+                }
+                Files.deleteIfExists(lockOf(slot));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                journal.println("flox-container-runtime daemon: cannot free reply slot " + slot + ": " + e);
+            }
+        });
+    }
+
+    /** Replaces {@code slot}'s FIFO by a new one, then frees the slot. */
+    private void renewSlot(Path slot) {
+        try {
+            Files.deleteIfExists(slot);
+            mkfifo(slot);
+            Files.deleteIfExists(lockOf(slot));
+        } catch (IOException e) {
+            journal.println("flox-container-runtime daemon: cannot renew reply slot " + slot + " (it stays claimed): " + e);
+        }
+    }
+
+    /** Whether process {@code pid} has {@code file} open. */
+    private static boolean holds(long pid, Path file) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.isSameFile(fd, file)) { // the link's target, by device and inode
+                        return true;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false; // gone
         }
     }
 
@@ -255,6 +352,25 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
     }
 
+    /** This process's descriptor number of {@code file}, from {@code /proc/self/fd} (empty where there is none). */
+    static Optional<Integer> descriptorOf(Path file) {
+        Path fds = Path.of("/proc/self/fd");
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fds)) {
+            for (Path fd : entries) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(file.toAbsolutePath())) {
+                        return Optional.of(Integer.parseInt(fd.getFileName().toString()));
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // closed meanwhile (the listing's own descriptor), or not a number: not it
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
     private static boolean isFifo(Path p) {
         try {
             BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -267,23 +383,27 @@ public final class RuntimeDaemon implements AutoCloseable {
     /** The pid in {@code pidFile} if that process is alive. */
     static Optional<Long> livePid(Path pidFile) {
         try {
-            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            long pid = Long.parseLong(Files.readString(pidFile).strip().split("\\s+")[0]);
             return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
     }
 
-    private static void mkfifo(Path path) throws IOException {
-        Process p = new ProcessBuilder("mkfifo", "-m", "600", path.toString()).redirectErrorStream(true).start();
+    private static void mkfifo(Path... paths) throws IOException {
+        List<String> command = new ArrayList<>(List.of("mkfifo", "-m", "600"));
+        for (Path p : paths) {
+            command.add(p.toString());
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (p.waitFor() != 0) {
-                throw new IOException("mkfifo " + path + " failed: " + out);
+                throw new IOException("mkfifo " + String.join(" ", command.subList(3, command.size())) + " failed: " + out);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while making " + path, e);
+            throw new IOException("interrupted while making " + List.of(paths), e);
         }
     }
 

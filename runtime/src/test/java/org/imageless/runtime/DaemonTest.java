@@ -187,6 +187,45 @@ class DaemonTest {
     }
 
     @Test
+    void moreConcurrentCallsThanReplySlotsEachGetTheirOwnAnswer() throws Exception {
+        daemon();
+        int n = RuntimeDaemon.SLOTS + 8;
+        List<Future<Launcher.Run>> runs = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(n)) {
+            for (int i = 0; i < n; i++) {
+                // one in five names an environment that exists: its answer is 0, every other one's is 1
+                String env = i % 5 == 0 ? "acme/web" : "acme/missing-" + i;
+                Path b = Bundles.write(tmp.resolve("bundles/slot" + i), List.of("sh", "-c", "exit 0"), Bundles.container("slot" + i,
+                        Map.of("flox.dev/environment", env)), List.of());
+                String id = "slot-" + i;
+                runc.started(id);
+                runs.add(pool.submit(() -> runtime(noJvm, "create", "--bundle", b.toString(), id)));
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            Launcher.Run r = runs.get(i).get();
+            String config = Files.readString(tmp.resolve("bundles/slot" + i + "/config.json"));
+            if (i % 5 == 0) {
+                assertThat(r.exitCode()).as("slot-%d: %s", i, logText()).isZero();
+                assertThat(config).contains("FLOX_ENV=/nix/store/");
+            } else {
+                assertThat(r.exitCode()).as("slot-%d", i).isNotZero();
+                assertThat(config).doesNotContain("FLOX_ENV");
+            }
+        }
+        assertThat(logText()).contains("acme/missing-1").contains("acme/missing-" + (n - 1));
+        assertThat(javaCalls()).isEmpty();
+        // every slot is freed again once its launcher is done
+        Path replies = state.resolve(RuntimeDaemon.REPLIES);
+        for (int i = 0; i < 500 && Files.list(replies).anyMatch(p -> p.toString().endsWith(".lock")); i++) {
+            Thread.sleep(10);
+        }
+        try (var left = Files.list(replies)) {
+            assertThat(left.map(p -> p.getFileName().toString())).allMatch(name -> name.matches("slot-[0-9]+"));
+        }
+    }
+
+    @Test
     void aFailedPreparationIsOneJsonErrorLineInTheLogAndANonZeroExit() throws Exception {
         daemon();
         Path b = bundle("bad", List.of("echoip"));
@@ -278,9 +317,26 @@ class DaemonTest {
     }
 
     @Test
+    void aPidFileWhosePidNoLongerHoldsTheFifoIsNotUsed() throws Exception {
+        // the daemon died without removing its files and its pid now belongs to another process (here: this JVM,
+        // whose descriptor 0 is not the FIFO): the launcher sees it at once and runs its own JVM
+        Files.createDirectories(state.resolve(RuntimeDaemon.REPLIES));
+        new ProcessBuilder("mkfifo", state.resolve(RuntimeDaemon.FIFO).toString()).start().waitFor();
+        Files.writeString(state.resolve(RuntimeDaemon.PID_FILE), ProcessHandle.current().pid() + " 0\n");
+
+        Launcher.Run r = runtime(noJvm.with("FLOX_RUNTIME_DAEMON_TIMEOUT", "60"), "create", "--bundle",
+                bundle("stale", List.of("true")).toString(), "stale-1");
+
+        assertThat(r.millis()).isLessThan(10_000L);
+        assertThat(javaCalls()).hasSize(1); // the launcher's own JVM (here: the failing stand-in) ran
+        assertThat(logText()).contains("could not run its Java part");
+        assertThat(state.resolve(RuntimeDaemon.REPLIES)).isEmptyDirectory();
+    }
+
+    @Test
     void aStoppedDaemonRemovesItsPidFileAndFifoSoLaunchersUseTheirOwnJvm() throws Exception {
         RuntimeDaemon d = daemon();
-        assertThat(d.pidFile()).content().isEqualTo(ProcessHandle.current().pid() + "\n");
+        assertThat(d.pidFile()).content().matches(ProcessHandle.current().pid() + " [0-9]+\n");
         d.close();
         assertThat(d.pidFile()).doesNotExist();
         assertThat(d.fifo()).doesNotExist();

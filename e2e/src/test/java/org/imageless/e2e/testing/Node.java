@@ -90,7 +90,7 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
                 throw new AssertionError("the runtime daemon of node " + handler + " exited (" + p.exitValue() + "): "
                         + Files.readString(log));
             }
-            if (Files.isRegularFile(pidFile) && Files.readString(pidFile).strip().equals(String.valueOf(p.pid()))) {
+            if (Files.isRegularFile(pidFile) && Files.readString(pidFile).strip().split("\\s+")[0].equals(String.valueOf(p.pid()))) {
                 return p;
             }
             Thread.sleep(20);
