@@ -41,7 +41,9 @@ done
 [ -x /usr/lib/cni/bridge ] || die "/usr/lib/cni/bridge is missing: apt-get install containernetworking-plugins"
 [ -x "$bin/flox" ] && [ -x "$bin/flox-node" ] && [ -x "$bin/floxhub" ] || die "bin/ has no launchers: run make build"
 
-# A pid recorded in FILE, if that process is still one of ours (its command line names .demo).
+# A pid recorded in FILE, if that process is still one of ours (its command line names .demo): for
+# the clean-up of an earlier run, whose pids may belong to other processes by now. (Not for a process
+# this run just started: until it has exec'd, its command line is this script's.)
 ours() {
   [ -f "$1" ] || return 1
   p=$(cat "$1")
@@ -89,7 +91,7 @@ hub=""
 for _ in $(seq 150); do
   hub=$(sed -n 's|.* on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$work/floxhub.log" | head -n 1)
   [ -n "$hub" ] && break
-  ours "$work/floxhub.pid" >/dev/null || die "floxhub exited: $(tail -n 5 "$work/floxhub.log")"
+  kill -0 "$(cat "$work/floxhub.pid")" 2>/dev/null || die "floxhub exited: $(tail -n 5 "$work/floxhub.log")"
   sleep 0.2
 done
 [ -n "$hub" ] || die "floxhub did not start; see $work/floxhub.log"
@@ -228,7 +230,7 @@ FLOX_NODE_CONFIG="$work/node/node.toml" containerd --config "$cns/config.toml" >
 echo $! > "$work/containerd.pid"
 for _ in $(seq 150); do
   [ -S "$sock" ] && ctr -a "$sock" version >/dev/null 2>&1 && break
-  ours "$work/containerd.pid" >/dev/null || die "containerd exited: $(tail -n 5 "$work/containerd.log")"
+  kill -0 "$(cat "$work/containerd.pid")" 2>/dev/null || die "containerd exited: $(tail -n 5 "$work/containerd.log")"
   sleep 0.2
 done
 [ -S "$sock" ] || die "containerd did not open $sock; see $work/containerd.log"
