@@ -78,13 +78,17 @@ token=$("$floxhub" admin token create bench --data "$hubdir/data" --expires 30d 
 "$floxhub" serve --data "$hubdir/data" --listen 127.0.0.1:0 2> "$hubdir/hub.log" &
 hub_pid=$!
 trap 'kill $hub_pid 2>/dev/null || true' EXIT
-hub_url=""
-for _ in $(seq 1 100); do
-  hub_url=$(sed -n 's|.* on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$hubdir/hub.log" | head -n 1)
-  [ -n "$hub_url" ] && break
-  sleep 0.2
-done
-[ -n "$hub_url" ] || { echo "bench: floxhub did not start; see $hubdir/hub.log" >&2; exit 1; }
+# served_url NAME LOG SED-SCRIPT: waits (up to 20 s) for a server's URL in its log and prints it.
+served_url() {
+  for _ in $(seq 1 100); do
+    u=$(sed -n "$3" "$2" | head -n 1)
+    [ -n "$u" ] && { echo "$u"; return 0; }
+    sleep 0.2
+  done
+  echo "bench: $1 did not start; see $2" >&2
+  exit 1
+}
+hub_url=$(served_url floxhub "$hubdir/hub.log" 's|.* on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p') || exit 1
 head -c $((nar_mb * 1024 * 1024)) /dev/urandom > "$hubdir/src/blob"
 printf 'machine 127.0.0.1\nlogin bench\npassword %s\n' "$token" > "$hubdir/netrc"
 blob=$(nix-store --store "$hubdir/nix" --add "$hubdir/src/blob")
@@ -110,13 +114,7 @@ ln "$nar_file" "$ref/$(basename "$nar_file")" 2>/dev/null || cp "$nar_file" "$re
 "$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 0 -d "$ref" -o none > "$hubdir/jwebserver.log" 2>&1 &
 ref_pid=$!
 trap 'kill $hub_pid $ref_pid 2>/dev/null || true' EXIT
-ref_url=""
-for _ in $(seq 1 100); do
-  ref_url=$(sed -n 's|^URL \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$hubdir/jwebserver.log" | head -n 1)
-  [ -n "$ref_url" ] && break
-  sleep 0.2
-done
-[ -n "$ref_url" ] || { echo "bench: jwebserver did not start; see $hubdir/jwebserver.log" >&2; exit 1; }
+ref_url=$(served_url jwebserver "$hubdir/jwebserver.log" 's|^URL \(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p') || exit 1
 
 # cpu_ticks: "steal total" from /proc/stat; steal_pct BEFORE AFTER: the share of CPU time the
 # hypervisor took from this machine in between.

@@ -85,7 +85,7 @@ class RuntimeBench {
                 if (phase.contains("daemon")) {
                     daemon = startDaemon(nodeToml, stateDir);
                 }
-                for (int i = -5; i < runs; i++) {
+                for (int i = phase.contains("daemon") ? -Integer.getInteger("bench.daemon.warmup", 20) : -5; i < runs; i++) {
                     for (String k : phase) {
                         boolean plain = k.startsWith("runc");
                         String id = k + "-" + (++serial);
