@@ -122,7 +122,8 @@ public final class Create {
         List<SpecEdit> edits = new ArrayList<>();
         if (pod.nixMutable()) {
             Path dir = config.mutableDir(id);
-            edits.add(new OverlayForMutable(dir, store.dir(), prepareMutable(dir, store, closure)));
+            edits.add(new OverlayForMutable(dir, store.dir(), prepareMutable(dir, store, closure,
+                    spec.process().uid(), spec.process().gid())));
         } else {
             edits.add(new MountClosure(prepareMountPoints(config.containerDir(id).resolve("store"), store, closure),
                     store.dir(), new TreeSet<>(closure)));
@@ -368,16 +369,22 @@ public final class Create {
         return dir;
     }
 
-    /** The private writable store of a nix-mutable container; returns the closure's directories (overlaid). */
-    static SortedSet<StorePath> prepareMutable(Path dir, NodeStore store, Set<StorePath> closure) throws IOException {
+    /**
+     * The private writable store of a nix-mutable container; returns the closure's directories (overlaid).
+     * The container's user ({@code uid}/{@code gid} of its process) owns the top level, where new store
+     * paths go, and the top of each overlaid path, as a single-user Nix store belongs to its user.
+     */
+    static SortedSet<StorePath> prepareMutable(Path dir, NodeStore store, Set<StorePath> closure, int uid, int gid)
+            throws IOException {
         org.imageless.nix.nar.NarUnpacker.deleteTree(dir);
         Path top = Files.createDirectories(OverlayForMutable.storeDir(dir));
+        own(top, uid, gid);
         SortedSet<StorePath> directories = new TreeSet<>();
         for (StorePath p : closure) {
             Path real = store.realPath(p);
             if (Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(top.resolve(p.baseName()));
-                Files.createDirectories(OverlayForMutable.upperDir(dir, p));
+                own(Files.createDirectories(OverlayForMutable.upperDir(dir, p)), uid, gid);
                 Files.createDirectories(OverlayForMutable.workDir(dir, p));
                 directories.add(p);
             } else {
@@ -385,6 +392,13 @@ public final class Create {
             }
         }
         return directories;
+    }
+
+    private static void own(Path p, int uid, int gid) throws IOException {
+        if (uid != 0 || gid != 0) {
+            Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     /** The activation report (contract C2). */

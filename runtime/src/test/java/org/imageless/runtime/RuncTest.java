@@ -174,6 +174,26 @@ class RuncTest {
     }
 
     @Test
+    void nixMutableIsWritableByANonRootContainerUser() throws Exception {
+        StorePath busybox = StorePath.parse(fixture.busybox);
+        Path b = bundle("mutuser", List.of("sh", "-c", "id -u && echo mine > " + busybox + "/new-file && mkdir /nix/store/fresh && echo ok"),
+                Map.of("flox.dev/environment", "acme/web", "flox.dev/nix-mutable", "true"));
+        Path configJson = b.resolve("config.json");
+        String spec = Files.readString(configJson).replaceFirst("\"uid\"\\s*:\\s*0", "\"uid\":1000").replaceFirst("\"gid\"\\s*:\\s*0", "\"gid\":1000");
+        assertThat(spec).contains("\"uid\":1000");
+        Files.writeString(configJson, spec);
+
+        Launcher.Run create = runToCompletion(b, "mutuser-1");
+
+        assertThat(create.outNow()).as(create.errNow() + logText()).isEqualTo("1000\nok\n");
+        assertThat(Files.getAttribute(config.mutableDir("mutuser-1").resolve("upper/" + busybox.baseName() + "/new-file"), "unix:uid"))
+                .isEqualTo(1000);
+        assertThat(NodeStore.open(config.storeDir()).verify()).isEmpty();
+        assertThat(runtime("delete", "mutuser-1").exitCode()).isZero();
+        runc.forget("mutuser-1");
+    }
+
+    @Test
     void aFailedCreateLeavesNoContainerAndExplainsItselfInTheLog() throws Exception {
         Path b = bundle("bad", List.of("echoip"), Map.of("flox.dev/environment", "acme/web"));
 

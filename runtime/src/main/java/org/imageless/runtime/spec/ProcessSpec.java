@@ -59,4 +59,14 @@ public final class ProcessSpec {
     public String cwd() {
         return node.path("cwd").asText("/");
     }
+
+    /** {@code user.uid} (0 when absent, as runc takes it). */
+    public int uid() {
+        return node.path("user").path("uid").asInt(0);
+    }
+
+    /** {@code user.gid} (0 when absent, as runc takes it). */
+    public int gid() {
+        return node.path("user").path("gid").asInt(0);
+    }
 }
