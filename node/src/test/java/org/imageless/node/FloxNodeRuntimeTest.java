@@ -81,6 +81,33 @@ class FloxNodeRuntimeTest {
     }
 
     @Test
+    void aKeptPrefetchSurvivesGcUntilItIsForgotten() throws Exception {
+        RuntimeFixture fixture = new RuntimeFixture(dir.resolve("nix"));
+        try (TestHub hub = new TestHub(dir.resolve("hub"), fixture)) {
+            hub.push("web", RunningHub.manifest(List.of("busybox", "tools"), Map.of(), null));
+            Path config = RuntimeFixture.nodeConfig(dir.resolve("node"), hub.url(), hub.publicKey(), "");
+            NodeStore store = NodeStore.open(NodeConfig.load(config).storeDir());
+
+            Run web = run(config, "prefetch", "--keep", "acme/web");
+            assertThat(web.exit()).as(web.stderr()).isZero();
+            assertThat(web.stderr()).contains("kept from gc");
+            Run gc = run(config, "store", "gc");
+            assertThat(gc.exit()).as(gc.stderr()).isZero();
+            assertThat(gc.stdout()).isEmpty();
+            assertThat(gc.stderr()).contains("removed 0 store paths").contains("used by 0 running containers and 1 kept prefetches");
+            assertThat(store.list()).hasSize(3);
+
+            Run forget = run(config, "prefetch", "--forget", "acme/web");
+            assertThat(forget.exit()).as(forget.stderr()).isZero();
+            assertThat(forget.stderr()).contains("forgot the kept prefetch of acme/web");
+            gc = run(config, "store", "gc");
+            assertThat(gc.stdout().lines()).hasSize(3);
+            assertThat(store.list()).isEmpty();
+            assertThat(run(config, "prefetch", "--forget", "acme/web").stderr()).contains("no kept prefetch of acme/web");
+        }
+    }
+
+    @Test
     void prefetchOfAnUnknownEnvironmentSaysSo() throws Exception {
         RuntimeFixture fixture = new RuntimeFixture(dir.resolve("nix"));
         try (TestHub hub = new TestHub(dir.resolve("hub"), fixture)) {

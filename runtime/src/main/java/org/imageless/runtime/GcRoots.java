@@ -119,6 +119,23 @@ public final class GcRoots {
         }
     }
 
+    /** Root names of kept prefetches ({@code flox-node prefetch --keep}) start with this; container ids never do in practice. */
+    public static final String PREFETCH = "prefetch+";
+
+    /** The root of a kept prefetch of {@code ref}: one per environment (and pinned generation), replaced by the next. */
+    public static String prefetchRoot(org.imageless.environment.EnvironmentRef ref) {
+        return PREFETCH + ref.owner() + "+" + ref.name() + (ref.generation().isPresent() ? "+" + ref.generation().getAsInt() : "");
+    }
+
+    /** Removes root {@code id}; false when there was none. */
+    public boolean remove(String id) {
+        try {
+            return Files.deleteIfExists(dir().resolve(id));
+        } catch (IOException e) {
+            throw new NixException(NixException.Kind.IO, "cannot remove the gc root " + dir().resolve(id) + ": " + e, e);
+        }
+    }
+
     public void write(String containerId, Collection<StorePath> paths) {
         try {
             Files.createDirectories(dir());

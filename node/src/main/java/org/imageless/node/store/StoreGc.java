@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove node store paths that no container uses: everything not in the closure of a gc root "
-                + "(state_dir/roots/<container>, written at create, removed at delete). Prints what it frees.",
+                + "(state_dir/roots/<container>, written at create, removed at delete; and prefetches kept with "
+                + "'flox-node prefetch --keep'). Prints what it frees.",
                 "Runs under the gc lock, so a container being created meanwhile keeps what it is about to use."})
 public final class StoreGc implements Callable<Integer> {
 
@@ -48,8 +49,10 @@ public final class StoreGc implements Callable<Integer> {
                     count++;
                 }
             }
-            System.err.printf("flox-node: %s %d store paths, %.1f MiB; %d kept (used by %d running containers)%n",
-                    dryRun ? "would remove" : "removed", count, bytes / 1048576.0, live.size(), countRoots(c));
+            long prefetches = countRoots(c, true);
+            System.err.printf("flox-node: %s %d store paths, %.1f MiB; %d kept (used by %d running containers%s)%n",
+                    dryRun ? "would remove" : "removed", count, bytes / 1048576.0, live.size(), countRoots(c, false),
+                    prefetches > 0 ? " and " + prefetches + " kept prefetches" : "");
         }
         return 0;
     }
@@ -69,9 +72,11 @@ public final class StoreGc implements Callable<Integer> {
         return live;
     }
 
-    private static long countRoots(NodeConfig c) {
+    /** The roots of containers, or with {@code prefetches} those of kept prefetches. */
+    private static long countRoots(NodeConfig c, boolean prefetches) {
         try (var files = java.nio.file.Files.list(c.rootsDir())) {
-            return files.filter(f -> !f.getFileName().toString().startsWith(".")).count();
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> !n.startsWith(".") && n.startsWith(GcRoots.PREFETCH) == prefetches).count();
         } catch (java.io.IOException e) {
             return 0;
         }
