@@ -59,6 +59,11 @@ public record Config(String hubUrl, String token, String tokenSource, Path confi
         return new Config(url, token, source, configDir, cacheDir, dataDir, noMetrics, Map.copyOf(env));
     }
 
+    /** {@code env[variable]}, else {@code key} of {@code flox.toml}; null when neither is set. */
+    public static String setting(Config c, String variable, String key) {
+        return firstNonBlank(c.env().get(variable), readFile(c.file()).get(key));
+    }
+
     private static Path dir(Map<String, String> env, String flox, String xdg, Path fallbackBase) {
         if (notBlank(env.get(flox))) {
             return Path.of(env.get(flox));

@@ -45,6 +45,41 @@ class FloxEnvironmentTest {
     }
 
     @Test
+    void downloadsMustBeSignedByTheHubKeyPinnedOnFirstUseOrByTheConfiguredKeys() throws Exception {
+        Path p = alice.dir("p");
+        FloxEndToEndTest.ok(alice.flox(p, "init", "-n", "signed"));
+        FloxEndToEndTest.ok(alice.flox(p, "install", "acme/hello"));
+        FloxEndToEndTest.ok(alice.flox(p, "push", "-o", "acme"));
+
+        // first use: the hub's key is asked for, pinned, and the download checked against it
+        FloxUser carol = new FloxUser("carol", dir.resolve("carol"), hub.url(), null);
+        FloxUser.Result first = FloxEndToEndTest.ok(carol.flox("activate", "-r", "acme/signed", "--", "hello"));
+        assertThat(first.out()).isEqualTo("Hello from flox \n");
+        assertThat(first.err()).contains("flox: trusting " + hub.publicKey() + " for the packages of " + hub.url());
+        Path pinned = carol.home.resolve(".local/share/flox/trusted-keys/127.0.0.1_" + java.net.URI.create(hub.url()).getPort());
+        assertThat(pinned).content().isEqualTo(hub.publicKey() + "\n");
+
+        // a key the hub does not sign with, configured: nothing is fetched, and the message says which setting
+        String other = "other-1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        FloxUser dave = new FloxUser("dave", dir.resolve("dave"), hub.url(), null);
+        dave.env.put("FLOX_TRUSTED_PUBLIC_KEYS", other);
+        FloxUser.Result refused = dave.flox("activate", "-r", "acme/signed", "--", "hello");
+        assertThat(refused.code()).as(refused.toString()).isNotZero();
+        assertThat(refused.err()).contains("no valid signature by a trusted key").contains("FLOX_TRUSTED_PUBLIC_KEYS");
+        assertThat(dave.home.resolve(".local/share/flox/store")).satisfiesAnyOf(
+                d -> assertThat(d).doesNotExist(), d -> assertThat(org.imageless.nix.nodestore.NodeStore.open(d).list()).isEmpty());
+
+        // a pinned key that is not the hub's (its key was replaced, or downloads are altered): refused, with the file to remove
+        FloxUser erin = new FloxUser("erin", dir.resolve("erin"), hub.url(), null);
+        Path erinPinned = erin.home.resolve(".local/share/flox/trusted-keys").resolve(pinned.getFileName());
+        Files.createDirectories(erinPinned.getParent());
+        Files.writeString(erinPinned, other + "\n");
+        FloxUser.Result mismatch = erin.flox("activate", "-r", "acme/signed", "--", "hello");
+        assertThat(mismatch.code()).isNotZero();
+        assertThat(mismatch.err()).contains("no valid signature by a trusted key").contains("remove that file").contains(erinPinned.toString());
+    }
+
+    @Test
     void upgradeTakesTheNewestVersionTheConstraintAllowsAndSaysWhenThereIsNone() throws Exception {
         Path p = alice.dir("p");
         FloxEndToEndTest.ok(alice.flox(p, "init"));

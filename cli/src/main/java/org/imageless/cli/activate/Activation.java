@@ -68,7 +68,7 @@ public final class Activation {
             return;
         }
         Config c = session.config();
-        BinaryCacheClient.Builder b = BinaryCacheClient.builder(URI.create(c.hubUrl() + "/cache")).acceptUnsigned();
+        BinaryCacheClient.Builder b = BinaryCacheClient.builder(URI.create(c.hubUrl() + "/cache")).trustedKeys(HubKeys.trusted(session));
         if (c.token() != null) {
             b.token(c.token());
         }
@@ -79,6 +79,9 @@ public final class Activation {
             if (e.kind() == Kind.NOT_FOUND) {
                 throw new NixException(Kind.NOT_FOUND, e.getMessage() + "; the package's publisher must upload it to "
                         + c.hubUrl() + "/cache (flox publish does)", e);
+            }
+            if (e.kind() == Kind.CORRUPT && String.valueOf(e.getMessage()).contains("trusted")) {
+                throw new NixException(Kind.CORRUPT, e.getMessage() + "; " + HubKeys.untrustedFix(session), e);
             }
             if (e.kind() == Kind.UNAVAILABLE && String.valueOf(e.getMessage()).contains("onnect")) {
                 throw new NixException(Kind.UNAVAILABLE, "cannot fetch the environment's packages from " + c.hubUrl()

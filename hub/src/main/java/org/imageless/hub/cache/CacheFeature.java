@@ -25,8 +25,12 @@ import io.javalin.config.RoutesConfig;
  */
 public final class CacheFeature implements Routes {
 
+    /** Where the hub gives out the public key it signs narinfo with (public: clients pin it on first use). */
+    public static final String KEY_PATH = "/api/v1/cache-key";
+
     private final CacheRoutes<Principal> routes;
     private final CacheAccess<Principal> access;
+    private final String publicKey;
     private final List<Function<Principal, ? extends Collection<StorePath>>> rootSources;
     private final List<Supplier<? extends Collection<StorePath>>> allRootSources;
 
@@ -54,6 +58,7 @@ public final class CacheFeature implements Routes {
         this.allRootSources = List.copyOf(allRootSources);
         this.access = CacheAccess.byRoots(storage, this::readableRoots, this::allRoots, CacheFeature::uploadPermission);
         this.routes = new CacheRoutes<>(storage, Requests::principalOrAnonymous, access);
+        this.publicKey = hub.signingKey().publicKey().toString();
     }
 
     /**
@@ -99,5 +104,6 @@ public final class CacheFeature implements Routes {
     @Override
     public void register(RoutesConfig config) {
         routes.register(config);
+        config.get(KEY_PATH, ctx -> ctx.json(java.util.Map.of("public_key", publicKey)));
     }
 }
