@@ -36,6 +36,15 @@ class FloxEnvironmentTest {
         hub.close();
     }
 
+    /** alice's project {@code p}: environment {@code name} with {@code pkg} installed, pushed to acme. */
+    private Path pushed(String name, String pkg) {
+        Path p = alice.dir("p");
+        FloxEndToEndTest.ok(alice.flox(p, "init", "-n", name));
+        FloxEndToEndTest.ok(alice.flox(p, "install", pkg));
+        FloxEndToEndTest.ok(alice.flox(p, "push", "-o", "acme"));
+        return p;
+    }
+
     private void publishHello(String version) throws Exception {
         Path src = alice.home.resolve("src");
         Files.writeString(src.resolve("m.toml"), FloxEndToEndTest.BUILDS.replace("version = \"1.0.0\"", "version = \"" + version + "\"")
@@ -46,10 +55,7 @@ class FloxEnvironmentTest {
 
     @Test
     void downloadsMustBeSignedByTheHubKeyPinnedOnFirstUseOrByTheConfiguredKeys() throws Exception {
-        Path p = alice.dir("p");
-        FloxEndToEndTest.ok(alice.flox(p, "init", "-n", "signed"));
-        FloxEndToEndTest.ok(alice.flox(p, "install", "acme/hello"));
-        FloxEndToEndTest.ok(alice.flox(p, "push", "-o", "acme"));
+        pushed("signed", "acme/hello");
 
         // first use: the hub's key is asked for, pinned, and the download checked against it
         FloxUser carol = new FloxUser("carol", dir.resolve("carol"), hub.url(), null);
@@ -98,10 +104,7 @@ class FloxEnvironmentTest {
 
     @Test
     void pullAndActivateTakeAGenerationByNumber() throws Exception {
-        Path p = alice.dir("p");
-        FloxEndToEndTest.ok(alice.flox(p, "init", "-n", "app"));
-        FloxEndToEndTest.ok(alice.flox(p, "install", "acme/hello@=1.0.0"));
-        FloxEndToEndTest.ok(alice.flox(p, "push", "-o", "acme"));
+        Path p = pushed("app", "acme/hello@=1.0.0");
         publishHello("1.1.0");
         FloxEndToEndTest.ok(alice.flox(p, "upgrade"));
         FloxUser.Result gen2 = alice.flox(p, "list");
