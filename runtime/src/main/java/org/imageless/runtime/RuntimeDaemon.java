@@ -98,7 +98,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         channel = new RandomAccessFile(fifo.toFile(), "rw");
         Path tmp = stateDir.resolve("." + PID_FILE + ".tmp");
         // "PID FD": launchers check that the process with this pid holds the FIFO at that descriptor
-        Files.writeString(tmp, ProcessHandle.current().pid() + descriptorOf(fifo).map(fd -> " " + fd).orElse("") + "\n");
+        Files.writeString(tmp, ProcessHandle.current().pid() + descriptorOf(ProcessHandle.current().pid(), fifo).map(fd -> " " + fd).orElse("") + "\n");
         Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         reader = Thread.ofPlatform().name("flox-runtime-requests").start(this::readRequests);
     }
@@ -271,7 +271,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         Thread.ofVirtual().start(() -> {
             long deadline = System.nanoTime() + SLOT_RELEASE.toNanos();
             try {
-                while (holds(launcher, slot)) {
+                while (descriptorOf(launcher, slot).isPresent()) {
                     if (System.nanoTime() > deadline) {
                         renewSlot(slot); // still open after all this time: it gets a new FIFO instead
                         return;
@@ -295,24 +295,6 @@ public final class RuntimeDaemon implements AutoCloseable {
             Files.deleteIfExists(lockOf(slot));
         } catch (IOException e) {
             journal.println("flox-container-runtime daemon: cannot renew reply slot " + slot + " (it stays claimed): " + e);
-        }
-    }
-
-    /** Whether process {@code pid} has {@code file} open. */
-    private static boolean holds(long pid, Path file) {
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
-            for (Path fd : fds) {
-                try {
-                    if (Files.isSameFile(fd, file)) { // the link's target, by device and inode
-                        return true;
-                    }
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            return false; // gone
         }
     }
 
@@ -352,17 +334,19 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
     }
 
-    /** This process's descriptor number of {@code file}, from {@code /proc/self/fd} (empty where there is none). */
-    static Optional<Integer> descriptorOf(Path file) {
-        Path fds = Path.of("/proc/self/fd");
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fds)) {
-            for (Path fd : entries) {
+    /**
+     * Process {@code pid}'s descriptor number of {@code file} (the same device and inode), from
+     * {@code /proc/<pid>/fd}; empty when it has none open, or is gone.
+     */
+    static Optional<Integer> descriptorOf(long pid, Path file) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds) {
                 try {
-                    if (Files.readSymbolicLink(fd).equals(file.toAbsolutePath())) {
+                    if (Files.isSameFile(fd, file)) {
                         return Optional.of(Integer.parseInt(fd.getFileName().toString()));
                     }
                 } catch (IOException | NumberFormatException e) {
-                    // closed meanwhile (the listing's own descriptor), or not a number: not it
+                    // closed meanwhile (the listing's own descriptor, for one), or not a number: not it
                 }
             }
         } catch (IOException e) {
