@@ -33,6 +33,39 @@ public final class FloxmetaStore {
         this.root = root;
     }
 
+    /**
+     * Removes the lock files git leaves when the process that moves a branch dies before it renames
+     * them ({@code refs/**}{@code /*.lock}, {@code packed-refs.lock}): while one is there, every push of
+     * that branch fails with "failed to lock". Only for a hub starting up: it is the only writer of these
+     * repositories, so nothing holds such a lock at that moment. Returns the files removed.
+     */
+    public java.util.List<Path> removeStaleLocks() {
+        java.util.List<Path> removed = new java.util.ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return removed;
+        }
+        try (java.util.stream.Stream<Path> owners = Files.list(root)) {
+            for (Path repo : owners.map(o -> o.resolve("floxmeta.git")).filter(Files::isDirectory).toList()) {
+                java.util.List<Path> locks = new java.util.ArrayList<>();
+                if (Files.isDirectory(repo.resolve("refs"))) {
+                    try (java.util.stream.Stream<Path> files = Files.walk(repo.resolve("refs"))) {
+                        files.filter(f -> f.getFileName().toString().endsWith(".lock") && Files.isRegularFile(f)).forEach(locks::add);
+                    }
+                }
+                if (Files.isRegularFile(repo.resolve("packed-refs.lock"))) {
+                    locks.add(repo.resolve("packed-refs.lock"));
+                }
+                for (Path lock : locks) {
+                    Files.deleteIfExists(lock);
+                    removed.add(lock);
+                }
+            }
+        } catch (IOException e) {
+            throw HubException.unavailable("cannot clear stale git locks under " + root + ": " + e.getMessage(), e);
+        }
+        return removed;
+    }
+
     /** The bare repository's directory; {@code owner} must be a valid owner name (checked, so no path tricks). */
     public Path path(String owner) {
         return root.resolve(Names.owner(owner)).resolve("floxmeta.git");

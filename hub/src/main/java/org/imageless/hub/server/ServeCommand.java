@@ -30,6 +30,10 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Listen at = Listen.parse(listen);
         Hub hub = Hub.open(options.config(URI.create("http://" + listen)));
+        // a hub killed while it moved a branch left git's lock file: the branch would refuse every push
+        for (java.nio.file.Path lock : hub.environments().store().removeStaleLocks()) {
+            LOG.warn("removed {}, left by a hub that stopped while it updated that branch", lock);
+        }
         HubServer server;
         try {
             server = HubServer.start(hub, at.host(), at.port(), List.of());
