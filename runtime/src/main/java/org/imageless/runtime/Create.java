@@ -119,6 +119,7 @@ public final class Create {
         }
 
         Activation activation = activation(spec, bundle, store, resolved, view, pod);
+        lap(timings, "activation", t0);
         List<SpecEdit> edits = new ArrayList<>();
         if (pod.nixMutable()) {
             Path dir = config.mutableDir(id);
@@ -128,6 +129,7 @@ public final class Create {
             edits.add(new MountClosure(prepareMountPoints(config.containerDir(id).resolve("store"), store, closure),
                     store.dir(), new TreeSet<>(closure)));
         }
+        lap(timings, "mounts", t0);
         for (ProcessEdit e : processEdits(activation)) {
             edits.add(e.onSpec());
         }
@@ -142,6 +144,7 @@ public final class Create {
         if (!pod.skipContainersExec().contains(activate.containerName())) {
             activation.write(config.containerDir(id));
         }
+        lap(timings, "record", t0);
         if (report != null && !resident) {
             try {
                 if (!report.join(REPORT_GRACE)) {
@@ -179,10 +182,20 @@ public final class Create {
         NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
         try (GcRoots.Held held = roots.shared()) {
             lap(timings, "store", t0);
-            Resolver.Resolved resolved = new Resolver(hub, config.resolvedDir()).resolve(ref);
+            // While the hub answers, what the node resolved last time is prepared (when it is all on the
+            // node): the answer is usually the same, and then the start does not wait twice.
+            Resolver.Pending pending = new Resolver(hub, config.resolvedDir()).begin(ref);
+            Prepared guess = pending.recorded().map(r -> guess(store, roots, r, containerId)).orElse(null);
+            if (guess != null) {
+                lap(timings, "guess", t0);
+            }
+            Resolver.Resolved resolved = pending.await();
             lap(timings, "resolve", t0);
             resolved.offlineNote().ifPresent(log::warning);
             hub.warnings().forEach(w -> log.warning("the hub says about " + ref + ": " + w));
+            if (guess != null && pending.confirmsRecord()) {
+                return new Prepared(resolved, store, guess.view(), guess.closure(), Set.of());
+            }
             Lockfile lock = resolved.lock();
             String system = config.system();
             if (lock.packages(system).isEmpty() && !lock.packages().isEmpty()) {
@@ -204,14 +217,42 @@ public final class Create {
             if (containerId != null) {
                 roots.write(containerId, closure);
             }
+            lap(timings, "closure", t0);
             return new Prepared(resolved, store, view, closure, realised.fetched());
         } catch (IOException e) {
             throw new NixException(NixException.Kind.IO, "preparing " + ref + ": " + e, e);
         }
     }
 
+    /**
+     * {@code recorded} prepared from what is on the node already, without fetching anything: its view
+     * and closure, recorded as the container's root. Null when something is missing or anything fails:
+     * then the hub's answer is prepared the usual way, and its errors are the ones reported.
+     */
+    private Prepared guess(NodeStore store, GcRoots roots, Resolver.Resolved recorded, String containerId) {
+        try {
+            Lockfile lock = recorded.lock();
+            String system = config.system();
+            Set<StorePath> toInstall = lock.storePathsToInstall(system);
+            if (lock.packages(system).isEmpty() || !toInstall.stream().allMatch(store::isValid)) {
+                return null;
+            }
+            StorePath view = view(store, lock, system);
+            Set<StorePath> closure = store.closure(List.of(view));
+            if (!closure.containsAll(toInstall)) {
+                return null;
+            }
+            if (containerId != null) {
+                roots.write(containerId, closure);
+            }
+            return new Prepared(recorded, store, view, closure, Set.of());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private static void lap(StringBuilder timings, String what, long t0) {
-        timings.append(' ').append(what).append('=').append((System.nanoTime() - t0) / 1_000_000);
+        timings.append(' ').append(what).append('=').append((System.nanoTime() - t0) / 100_000 / 10.0);
     }
 
     /**

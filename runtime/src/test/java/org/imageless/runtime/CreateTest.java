@@ -335,6 +335,35 @@ class CreateTest {
     }
 
     @Test
+    void whatTheNodeResolvedLastIsPreparedWhileTheHubAnswersButTheHubsAnswerIsWhatStarts() throws IOException {
+        hub.push("moving", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create timed = new Create(config, new RuntimeLog(log), true, false);
+        Map<String, String> pod = Map.of("flox.dev/environment", "acme/moving", "flox.dev/disable-metrics", "true");
+        assertThat(timed.run(bundle("first", List.of("sh"), pod), "m1").environment()).isEqualTo("acme/moving:1");
+        assertThat(Files.readString(log)).doesNotContain("guess="); // nothing resolved before: nothing to prepare early
+
+        // a new live generation: generation 1 is prepared while the hub answers, then generation 2 starts
+        hub.push("moving", RunningHub.manifest(List.of("busybox", "tools"), Map.of(), null));
+        Path b = bundle("second", List.of("tools-hello"), pod);
+        Create.Result second = timed.run(b, "m2");
+        assertThat(second.environment()).isEqualTo("acme/moving:2");
+        assertThat(Files.readAllLines(log).getLast()).contains("create m2 timings").contains("guess=");
+        assertThat(second.closure()).extracting(StorePath::toString).contains(fixture.tools);
+        assertThat(args(spec(b))).containsExactly(second.view() + "/bin/tools-hello");
+        assertThat(Files.readAllLines(config.rootsDir().resolve("m2"))).contains(fixture.tools, second.view().toString());
+
+        // the same answer again: what was prepared early is what starts
+        Path third = bundle("third", List.of("tools-hello"), pod);
+        Create.Result r = timed.run(third, "m3");
+        assertThat(r.environment()).isEqualTo("acme/moving:2");
+        assertThat(r.view()).isEqualTo(second.view());
+        assertThat(Files.readAllLines(log).getLast()).contains("create m3 timings").contains("guess=");
+        assertThat(args(spec(third))).containsExactly(second.view() + "/bin/tools-hello");
+        assertThat(Files.readAllLines(config.rootsDir().resolve("m3"))).containsExactlyInAnyOrderElementsOf(
+                Files.readAllLines(config.rootsDir().resolve("m2")));
+    }
+
+    @Test
     void hubUnreachableStartsWhatTheNodeResolvedBeforeAndSaysSo() throws IOException {
         create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web")), "c1");
         create(bundle("pinned", List.of("sh"), Map.of("flox.dev/environment", "acme/web:1")), "c2");

@@ -31,6 +31,8 @@ public final class BranchSnapshot {
     private final Map<String, FileMode> modes;
     /** {@link #metadata()}, once parsed (immutable, so a race only parses it twice). */
     private volatile GenerationsMetadata metadata;
+    /** {@link #derived}'s values, by key. */
+    private final java.util.concurrent.ConcurrentMap<String, Object> derived = new java.util.concurrent.ConcurrentHashMap<>();
 
     private BranchSnapshot(ObjectId commit, Map<String, String> files, Map<String, FileMode> modes) {
         this.commit = commit;
@@ -82,6 +84,20 @@ public final class BranchSnapshot {
     /** The text of a file, if present. */
     public Optional<String> text(String path) {
         return Optional.ofNullable(files.get(path));
+    }
+
+    /**
+     * A value computed from this snapshot alone, computed once per snapshot and {@code key}: e.g. a
+     * generation's REST body, which every container start on every node asks for.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T derived(String key, java.util.function.Function<BranchSnapshot, T> compute) {
+        Object kept = derived.get(key);
+        if (kept == null) {
+            kept = compute.apply(this);
+            derived.putIfAbsent(key, kept);
+        }
+        return (T) kept;
     }
 
     /** {@code metadata.json}, parsed (once per snapshot); INVALID (a {@code NixException}) when broken or missing. */

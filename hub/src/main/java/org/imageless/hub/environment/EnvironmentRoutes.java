@@ -201,6 +201,12 @@ public final class EnvironmentRoutes implements Routes {
         int live = metadata.liveGeneration().orElseThrow(() ->
                 HubException.notFound("environment '%s/%s' has no generations yet", env.owner(), env.name()));
         int n = generationNumber(ctx.pathParam("generation"), live, metadata, env);
+        // a pure function of the branch's commit: rendered once per commit, not at every container start
+        String body = head.derived("generation-body/" + n, snapshot -> generationBody(env, snapshot, n, live).toString());
+        ctx.status(200).contentType("application/json").result(body);
+    }
+
+    private static ObjectNode generationBody(Environment env, BranchSnapshot head, int n, int live) {
         ObjectNode body = JSON.createObjectNode();
         body.put("owner", env.owner());
         body.put("name", env.name());
@@ -218,13 +224,13 @@ public final class EnvironmentRoutes implements Routes {
         } else {
             body.putNull("lock");
         }
-        HistoryEntry created = metadata.creation(n);
+        HistoryEntry created = head.metadata().creation(n);
         ObjectNode c = body.putObject("created");
         c.put("author", created.author());
         c.put("hostname", created.hostname());
         putNullable(c, "command", created.commandLine());
         c.put("timestamp", created.timestamp());
-        json(ctx, 200, body);
+        return body;
     }
 
     private static int generationNumber(String text, int live, GenerationsMetadata metadata, Environment env) {

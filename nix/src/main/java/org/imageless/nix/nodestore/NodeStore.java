@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -100,15 +101,40 @@ public final class NodeStore {
     }
 
     public Optional<PathInfo> query(StorePath path) {
-        if (!isValid(path)) {
-            return Optional.empty();
-        }
+        Path meta = metaFile(path);
         try {
-            return Optional.of(PathInfo.parse(Files.readString(metaFile(path)), metaFile(path).toString()));
+            BasicFileAttributes attributes = Files.readAttributes(meta, BasicFileAttributes.class);
+            if (!Files.exists(realPath(path), LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty();
+            }
+            Read kept = READ.get(meta);
+            if (kept != null && kept.same(attributes)) {
+                return Optional.of(kept.info());
+            }
+            PathInfo info = PathInfo.parse(Files.readString(meta), meta.toString());
+            if (READ.size() >= MAX_READ) {
+                READ.clear();
+            }
+            READ.put(meta, new Read(attributes.fileKey(), attributes.lastModifiedTime(), info));
+            return Optional.of(info);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw io("reading metadata of " + path, e);
+        }
+    }
+
+    /**
+     * Metadata files parsed in this JVM: a long-running process (the runtime's daemon) computes the
+     * same closures at every container start. A {@code .meta} file is written once, by an atomic
+     * rename, so the same file (inode and time) has the same content.
+     */
+    private static final int MAX_READ = 4096;
+    private static final Map<Path, Read> READ = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Read(Object fileKey, java.nio.file.attribute.FileTime modified, PathInfo info) {
+        boolean same(BasicFileAttributes a) {
+            return fileKey != null && fileKey.equals(a.fileKey()) && modified.equals(a.lastModifiedTime());
         }
     }
 

@@ -65,8 +65,25 @@ public record NodeConfig(URI hubUrl, List<PublicKey> trustedKeys, Path storeDir,
         } catch (IOException e) {
             throw new NixException(NixException.Kind.IO, "cannot read node configuration " + file + ": " + e, e);
         }
-        return parse(text, file.toString());
+        String key = file + "\n" + text;
+        NodeConfig kept = LOADED.get(key);
+        if (kept != null) {
+            return kept;
+        }
+        NodeConfig config = parse(text, file.toString());
+        if (LOADED.size() >= 16) {
+            LOADED.clear();
+        }
+        LOADED.put(key, config);
+        return config;
     }
+
+    /**
+     * What {@link #load(Path)} parsed in this JVM, by file and text: the resident daemon loads node.toml
+     * at every request, and the same text gives the same configuration (defaults such as the host name
+     * are taken when the text is first seen).
+     */
+    private static final Map<String, NodeConfig> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Parses node.toml text; {@code file} names it in errors. */
     public static NodeConfig parse(String text, String file) {

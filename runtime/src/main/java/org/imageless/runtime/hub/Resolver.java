@@ -11,6 +11,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.imageless.environment.EnvironmentRef;
 import org.imageless.environment.lock.Lockfile;
@@ -43,30 +44,97 @@ public final class Resolver {
     }
 
     public Resolved resolve(EnvironmentRef ref) {
+        return begin(ref).await();
+    }
+
+    /**
+     * Asks the hub for {@code ref} in the background. Meanwhile the caller may prepare what the node's
+     * record says ({@link Pending#recorded()}); {@link Pending#await()} gives the hub's answer, and
+     * {@link Pending#confirmsRecord()} whether it is the same.
+     */
+    public Pending begin(EnvironmentRef ref) {
         Path dir = resolvedDir.resolve(ref.owner()).resolve(ref.name());
         Path record = dir.resolve(ref.generation().isPresent() ? ref.generation().getAsInt() + ".json" : "live.json");
-        String body;
-        try {
-            body = hub.generation(ref);
-        } catch (NixException e) {
-            if (e.kind() != NixException.Kind.UNAVAILABLE) {
-                throw e;
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        Thread.ofVirtual().name("resolve " + ref).start(() -> {
+            try {
+                answer.complete(hub.generation(ref));
+            } catch (Throwable e) {
+                answer.completeExceptionally(e);
             }
-            String kept = read(record).orElseThrow(() -> new NixException(NixException.Kind.UNAVAILABLE, e.getMessage()
-                    + ", and this node has never resolved " + ref + ": check hub_url in node.toml and that the node "
-                    + "can reach the hub, then restart the pod", e));
-            Resolved r = parse(ref, kept);
-            String when = modified(record);
-            return new Resolved(ref, r.generation(), r.lock(), Optional.of(e.getMessage() + "; started " + r.shown()
-                    + (ref.generation().isPresent() ? ", which this node resolved before"
-                    : ", the last live generation this node resolved (at " + when + "); a newer one may be live")));
+        });
+        return new Pending(ref, dir, record, answer);
+    }
+
+    /** A resolution under way: the hub's answer to come, and the node's record of the last one. */
+    public static final class Pending {
+
+        private final EnvironmentRef ref;
+        private final Path dir;
+        private final Path record;
+        private final CompletableFuture<String> answer;
+        private String recordedText;
+        private String answeredText;
+
+        private Pending(EnvironmentRef ref, Path dir, Path record, CompletableFuture<String> answer) {
+            this.ref = ref;
+            this.dir = dir;
+            this.record = record;
+            this.answer = answer;
         }
-        Resolved r = parsed(ref, body);
-        record(dir.resolve(r.generation() + ".json"), body);
-        if (ref.generation().isEmpty()) {
-            record(dir.resolve("live.json"), body);
+
+        /**
+         * What this node resolved for the same reference last time (its live generation then, or the
+         * pinned one), without waiting for the hub; empty when there is no usable record.
+         */
+        public Optional<Resolved> recorded() {
+            try {
+                Optional<String> text = read(record);
+                text.ifPresent(t -> recordedText = t);
+                return text.map(t -> parsed(ref, t));
+            } catch (NixException e) {
+                recordedText = null;
+                return Optional.empty();
+            }
         }
-        return r;
+
+        /** After {@link #await()}: whether the answer is exactly what {@link #recorded()} gave. */
+        public boolean confirmsRecord() {
+            return recordedText != null && recordedText.equals(answeredText);
+        }
+
+        /**
+         * The hub's answer, recorded on the node; when the hub cannot be reached, the node's record
+         * with {@link Resolved#offlineNote()} saying so.
+         *
+         * @throws NixException the hub's refusal (NOT_FOUND, DENIED), or UNAVAILABLE with nothing recorded
+         */
+        public Resolved await() {
+            String body;
+            try {
+                body = answer.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (!(e.getCause() instanceof NixException n) || n.kind() != NixException.Kind.UNAVAILABLE) {
+                    throw e.getCause() instanceof RuntimeException r ? r : e;
+                }
+                String kept = read(record).orElseThrow(() -> new NixException(NixException.Kind.UNAVAILABLE, n.getMessage()
+                        + ", and this node has never resolved " + ref + ": check hub_url in node.toml and that the node "
+                        + "can reach the hub, then restart the pod", n));
+                answeredText = kept;
+                Resolved r = parsed(ref, kept);
+                String when = modified(record);
+                return new Resolved(ref, r.generation(), r.lock(), Optional.of(n.getMessage() + "; started " + r.shown()
+                        + (ref.generation().isPresent() ? ", which this node resolved before"
+                        : ", the last live generation this node resolved (at " + when + "); a newer one may be live")));
+            }
+            answeredText = body;
+            Resolved r = parsed(ref, body);
+            record(dir.resolve(r.generation() + ".json"), body);
+            if (ref.generation().isEmpty()) {
+                record(dir.resolve("live.json"), body);
+            }
+            return r;
+        }
     }
 
     /**
