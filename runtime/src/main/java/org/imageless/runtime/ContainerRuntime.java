@@ -31,9 +31,11 @@ public final class ContainerRuntime {
     /** Set by the resident daemon for the requests it runs (not a user setting). */
     static final String RESIDENT = "FLOX_RUNTIME_RESIDENT";
 
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.+-]+");
+
     /** runc's rule for container ids; ids name directories under state_dir, so nothing else is accepted. */
     static boolean validId(String id) {
-        return id.matches("[A-Za-z0-9_.+-]+") && !id.equals(".") && !id.equals("..");
+        return ID.matcher(id).matches() && !id.equals(".") && !id.equals("..");
     }
 
     static int run(String[] args, java.util.Map<String, String> env) {

@@ -42,6 +42,7 @@ import org.imageless.runtime.edit.ResolveCommand;
 import org.imageless.runtime.edit.SetEnvironment;
 import org.imageless.runtime.edit.SpecEdit;
 import org.imageless.runtime.edit.WrapForHook;
+import org.imageless.runtime.hub.DeferredReports;
 import org.imageless.runtime.hub.HubClient;
 import org.imageless.runtime.hub.Resolver;
 import org.imageless.runtime.spec.Mount;
@@ -74,7 +75,8 @@ public final class Create {
     /**
      * With {@code timings}, an info line with the phase timings goes to the log (FLOX_RUNTIME_TIMINGS of
      * the caller). {@code resident}: this runs in the daemon, which outlives the call, so the activation
-     * report is left to finish on its own; a JVM of its own gives it {@link #REPORT_GRACE} before exiting.
+     * report is sent after the start ({@link DeferredReports}); a JVM of its own sends it at once and gives
+     * it {@link #REPORT_GRACE} before exiting.
      */
     public Create(NodeConfig config, RuntimeLog log, boolean timings, boolean resident) {
         this.config = config;
@@ -109,13 +111,17 @@ public final class Create {
         if (!pod.disableMetrics() && resolved.offlineNote().isEmpty()) {
             HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
             String event = event(spec, resolved, activate.containerName(), pod);
-            report = Thread.ofVirtual().start(() -> {
-                try {
-                    hub.report(event);
-                } catch (RuntimeException ignored) {
-                    // reports are best effort and never delay or fail a start
-                }
-            });
+            if (resident) {
+                DeferredReports.submit(hub, event); // the daemon lives on: sent once the start is done
+            } else {
+                report = Thread.ofVirtual().start(() -> {
+                    try {
+                        hub.report(event);
+                    } catch (RuntimeException ignored) {
+                        // reports are best effort and never delay or fail a start
+                    }
+                });
+            }
         }
 
         Activation activation = activation(spec, bundle, store, resolved, view, pod);
@@ -145,7 +151,7 @@ public final class Create {
             activation.write(config.containerDir(id));
         }
         lap(timings, "record", t0);
-        if (report != null && !resident) {
+        if (report != null) {
             try {
                 if (!report.join(REPORT_GRACE)) {
                     log.warning("the activation report of " + resolved.shown() + " to " + config.hubUrl()
@@ -298,14 +304,30 @@ public final class Create {
         }
         Path rootfs = Path.of(spec.rootPath());
         rootfs = rootfs.isAbsolute() ? rootfs : bundle.toAbsolutePath().resolve(rootfs);
+        List<EnvironmentView.Input> inputs = EnvironmentView.inputs(lock, config.system());
+        Map<String, List<String>> commands = COMMANDS.get(inputs);
+        if (commands == null) {
+            commands = commands(store, inputs);
+            if (COMMANDS.size() >= 256) {
+                COMMANDS.clear();
+            }
+            COMMANDS.put(inputs, commands);
+        }
         return new Activation(resolved.shown(), variables, store.dir().toString(), rootfs.toString(), bash, plan.runsHook() ? hook : null,
-                commands(store, lock));
+                commands);
     }
 
+    /**
+     * {@link #commands} by the installed packages, in this JVM: store paths never change, so the resident
+     * daemon lists them once rather than at every start.
+     */
+    private static final Map<List<EnvironmentView.Input>, Map<String, List<String>>> COMMANDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The bin/ entries of each installed package, for the command-not-found message. */
-    private Map<String, List<String>> commands(NodeStore store, Lockfile lock) throws IOException {
+    private static Map<String, List<String>> commands(NodeStore store, List<EnvironmentView.Input> inputs) throws IOException {
         Map<String, List<String>> out = new TreeMap<>();
-        for (EnvironmentView.Input in : EnvironmentView.inputs(lock, config.system())) {
+        for (EnvironmentView.Input in : inputs) {
             List<String> bins = out.computeIfAbsent(in.installId(), k -> new ArrayList<>());
             Path bin = EnvironmentView.resolve(store.realPath(in.path()).resolve("bin"), store.dir());
             if (Files.isDirectory(bin)) {
@@ -315,7 +337,8 @@ public final class Create {
             }
             bins.sort(null);
         }
-        return out;
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private NodeStore.RealiseResult realise(NodeStore store, Set<StorePath> roots, Optional<String> token,

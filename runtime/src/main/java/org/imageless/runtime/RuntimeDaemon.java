@@ -62,6 +62,7 @@ public final class RuntimeDaemon implements AutoCloseable {
     /** Reply FIFOs the daemon keeps ready ({@code replies/slot-K}); a launcher claims one with {@code slot-K.lock}. */
     static final int SLOTS = 32;
     private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("slot-[0-9]+");
+    private static final java.util.regex.Pattern PID = java.util.regex.Pattern.compile("[0-9]{1,10}");
     /** How long the daemon waits for a launcher to close its slot before it frees the slot anyway. */
     private static final Duration SLOT_RELEASE = Duration.ofSeconds(30);
     /** How long the daemon waits for a launcher to open its reply FIFO. */
@@ -183,7 +184,7 @@ public final class RuntimeDaemon implements AutoCloseable {
     private void handle(String line) {
         String[] f = line.split("\t", -1);
         if (f.length != 9 || !f[0].equals(VERSION) || !(f[4].equals("create") || f[4].equals("exec"))
-                || !f[8].matches("[0-9]{1,10}")) {
+                || !PID.matcher(f[8]).matches()) {
             journal.println("flox-container-runtime daemon: ignored a request that is not '" + VERSION
                     + " REPLY CONFIG TIMINGS create|exec LOG ARG ARG PID' (" + f.length + " fields; a launcher of another version?)");
             return;

@@ -162,6 +162,21 @@ class CreateTest {
     }
 
     @Test
+    void theDaemonReportsActivationsAfterTheStartInOneRequest() throws Exception {
+        hub.push("later", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create resident = new Create(config, new RuntimeLog(log), false, true);
+        for (String name : List.of("r1", "r2", "r3")) {
+            resident.run(bundle(name, List.of("sh"), Map.of("flox.dev/environment", "acme/later")), name);
+        }
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        while (running("later").size() < 3 && java.time.Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        assertThat(running("later")).extracting(org.imageless.hub.activation.Running::container)
+                .containsExactlyInAnyOrder("r1", "r2", "r3");
+    }
+
+    @Test
     void devModeSetsTheDevelopmentPaths() throws IOException {
         Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/activate-mode", "dev"));
         String view = create(b, "c1").view().toString();

@@ -27,6 +27,8 @@ public record PodAnnotations(Optional<EnvironmentRef> environment, ActivationMod
     public static final String DISABLE_METRICS = PREFIX + "disable-metrics";
     static final List<String> KNOWN = List.of(ENVIRONMENT, ACTIVATE_MODE, NIX_MUTABLE, SKIP_CONTAINERS,
             SKIP_CONTAINERS_EXEC, DISABLE_METRICS);
+    /** A Kubernetes container name (an RFC 1123 label). */
+    private static final java.util.regex.Pattern CONTAINER_NAME = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
     public PodAnnotations {
         skipContainers = Set.copyOf(skipContainers);
@@ -80,7 +82,7 @@ public record PodAnnotations(Optional<EnvironmentRef> environment, ActivationMod
         }
         Set<String> out = new LinkedHashSet<>();
         for (String name : Arrays.stream(v.split(",")).map(String::strip).toList()) {
-            if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            if (!CONTAINER_NAME.matcher(name).matches()) {
                 throw new AnnotationException("annotation " + key + "=\"" + v + "\" is invalid: '" + name
                         + "' is not a container name (expected a comma-separated list like \"sidecar,init-db\")");
             }

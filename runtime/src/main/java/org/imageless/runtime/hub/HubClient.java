@@ -81,7 +81,12 @@ public final class HubClient {
         };
     }
 
-    /** {@code PUT /api/v1/events} with one activation report; true when the hub accepted it. */
+    /** Whether {@code other} talks to the same hub with the same token (its reports may go in one request). */
+    public boolean sameHubAndToken(HubClient other) {
+        return hubUrl.equals(other.hubUrl) && token.equals(other.token);
+    }
+
+    /** {@code PUT /api/v1/events} with one activation report (or an array of them); true when the hub accepted it. */
     public boolean report(String eventJson) {
         return send("PUT", hubUrl.resolve("/api/v1/events"), eventJson).status() / 100 == 2;
     }
