@@ -174,55 +174,9 @@ store_dir = "$work/node/store"
 state_dir = "$work/node/state"
 node_name = "demo-node"
 EOF
-cat > "$cns/cni/net.d/10-demo.conflist" <<EOF
-{
-  "cniVersion": "1.0.0",
-  "name": "$bridge",
-  "plugins": [
-    {"type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": false,
-     "ipam": {"type": "host-local", "dataDir": "$cns/cni/ipam",
-              "ranges": [[{"subnet": "10.199.77.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
-    {"type": "loopback"}
-  ]
-}
-EOF
 pause_image=docker.io/imageless/pause:demo
-cat > "$cns/config.toml" <<EOF
-version = 2
-root = "$cns/root"
-state = "$cns/state"
-oom_score = 0
-
-[grpc]
-  address = "$sock"
-[ttrpc]
-  address = "$sock.ttrpc"
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$cns/opt"
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$pause_image"
-  restrict_oom_score_adj = true
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  enable_selinux = false
-  disable_apparmor = true
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  snapshotter = "overlayfs"
-  default_runtime_name = "runc"
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-  runtime_type = "io.containerd.runc.v2"
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.flox]
-  runtime_type = "io.containerd.runc.v2"
-  pod_annotations = ["flox.dev/*"]
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.flox.options]
-  BinaryName = "$bin/flox-container-runtime"
-[plugins."io.containerd.grpc.v1.cri".cni]
-  bin_dir = "/usr/lib/cni"
-  conf_dir = "$cns/cni/net.d"
-EOF
+brief flox-node containerd config "$cns" --sandbox-image "$pause_image" --runtime flox="$bin/flox-container-runtime" \
+  --bridge "$bridge" --subnet 10.199.77.0/24
 note "node.toml:"; sed 's/^/      /' "$work/node/node.toml"
 note "containerd.toml (the flox handler):"
 sed -n '/runtimes.flox\]/,/BinaryName/p' "$cns/config.toml" | sed 's/^/      /'

@@ -2,6 +2,7 @@ package org.imageless.node;
 
 import java.io.PrintWriter;
 import org.imageless.nix.NixException;
+import org.imageless.node.containerd.ContainerdCommand;
 import org.imageless.node.image.ImageCommand;
 import org.imageless.node.pod.PodCommand;
 import org.imageless.node.store.StoreCommand;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
 /** {@code flox-node}: node tooling for operators and tests. */
 @Command(name = "flox-node", mixinStandardHelpOptions = true, version = "flox-node 0.1.0",
         description = "Node tooling for Imageless Kubernetes: the node store and its realisation from binary caches.",
-        subcommands = {StoreCommand.class, Prefetch.class, RuntimeCommand.class, PodCommand.class, ImageCommand.class, AotTraining.class, CommandLine.HelpCommand.class})
+        subcommands = {StoreCommand.class, Prefetch.class, RuntimeCommand.class, PodCommand.class, ImageCommand.class, ContainerdCommand.class, AotTraining.class, CommandLine.HelpCommand.class})
 public final class FloxNode {
 
     public static void main(String[] args) {

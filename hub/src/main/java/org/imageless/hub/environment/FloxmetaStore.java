@@ -76,19 +76,14 @@ public final class FloxmetaStore {
         return Constants.R_HEADS + environment;
     }
 
-    /**
-     * The owner's repository, if any push ever created it. From JGit's repository cache: opening one
-     * reads its configuration files, and every container start on every node reads a branch. Closing
-     * it gives it back to the cache.
-     */
+    /** The owner's repository, if any push ever created it. */
     public Optional<Repository> open(String owner) {
         Path dir = path(owner);
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
         try {
-            return Optional.of(org.eclipse.jgit.lib.RepositoryCache.open(
-                    org.eclipse.jgit.lib.RepositoryCache.FileKey.exact(dir.toFile(), org.eclipse.jgit.util.FS.DETECTED), true));
+            return Optional.of(new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build());
         } catch (IOException e) {
             throw HubException.unavailable("cannot open " + dir + ": " + e.getMessage(), e);
         }

@@ -9,11 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.imageless.node.containerd.ContainerdConfig;
 import org.imageless.node.cri.CriClient;
 import org.imageless.node.cri.CriException;
 import org.imageless.node.cri.api.PodSandbox;
@@ -34,7 +34,6 @@ public final class Containerd implements AutoCloseable {
     private static final List<String> TOOLS = List.of("containerd", "ctr", "containerd-shim-runc-v2", "runc", "gcc");
     private static final String APT = "apt-get install -y containerd runc containernetworking-plugins gcc libc6-dev"
             + " (or run scripts/install-deps.sh)";
-    private static final Path CNI_BIN = Path.of("/usr/lib/cni");
 
     private final Path dir;
     private final Path socket;
@@ -77,13 +76,12 @@ public final class Containerd implements AutoCloseable {
                 throw new IllegalArgumentException("containerd directory " + root + " is too long for a unix socket path");
             }
             Path images = Files.createDirectories(root.resolve("images"));
-            Path cniConf = Files.createDirectories(root.resolve("cni/net.d"));
             Files.createDirectories(root.resolve("pod-logs"));
             int subnet = ThreadLocalRandom.current().nextInt(256);
             int second = 200 + ThreadLocalRandom.current().nextInt(50);
             String bridge = "il" + Long.toHexString(ProcessHandle.current().pid() & 0xffff) + "x" + Integer.toHexString(subnet);
-            Files.writeString(cniConf.resolve("10-imageless.conflist"), cniConfig(root, bridge, second, subnet));
-            Files.writeString(root.resolve("config.toml"), config(root, extraRuntimes));
+            new ContainerdConfig(root, TestImages.PAUSE, extraRuntimes, ContainerdConfig.DEBIAN_CNI_BIN, bridge,
+                    "10." + second + "." + subnet + ".0/24", true).write();
 
             ProcessBuilder builder = new ProcessBuilder("containerd", "--config", root.resolve("config.toml").toString());
             builder.environment().putAll(environment);
@@ -183,8 +181,8 @@ public final class Containerd implements AutoCloseable {
             }
         }
         for (String plugin : List.of("bridge", "host-local", "loopback")) {
-            if (!Files.isExecutable(CNI_BIN.resolve(plugin))) {
-                missing.add(CNI_BIN.resolve(plugin).toString());
+            if (!Files.isExecutable(ContainerdConfig.DEBIAN_CNI_BIN.resolve(plugin))) {
+                missing.add(ContainerdConfig.DEBIAN_CNI_BIN.resolve(plugin).toString());
             }
         }
         if (!missing.isEmpty()) {
@@ -200,87 +198,6 @@ public final class Containerd implements AutoCloseable {
             }
         }
         return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
-    }
-
-    static String config(Path root, Map<String, Path> extraRuntimes) {
-        StringBuilder runtimes = new StringBuilder();
-        for (Map.Entry<String, Path> e : new LinkedHashMap<>(extraRuntimes).entrySet()) {
-            String name = e.getKey();
-            if (!name.matches("[a-z0-9][a-z0-9-]*") || name.equals("runc")) {
-                throw new IllegalArgumentException("runtime handler name '" + name + "' must be a DNS label other than 'runc'");
-            }
-            String p = "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes." + name;
-            runtimes.append(p).append("]\n")
-                    .append("  runtime_type = \"io.containerd.runc.v2\"\n")
-                    .append("  pod_annotations = [\"flox.dev/*\"]\n")
-                    .append(p).append(".options]\n")
-                    .append("  BinaryName = \"").append(e.getValue().toAbsolutePath()).append("\"\n");
-        }
-        return """
-                version = 2
-                root = "%1$s/root"
-                state = "%1$s/state"
-                oom_score = 0
-
-                [grpc]
-                  address = "%1$s/containerd.sock"
-
-                [ttrpc]
-                  address = "%1$s/containerd.sock.ttrpc"
-
-                [debug]
-                  level = "debug"
-
-                [metrics]
-                  address = ""
-
-                [plugins."io.containerd.internal.v1.opt"]
-                  path = "%1$s/opt"
-
-                [plugins."io.containerd.grpc.v1.cri"]
-                  sandbox_image = "%2$s"
-                  restrict_oom_score_adj = true
-                  stream_server_address = "127.0.0.1"
-                  stream_server_port = "0"
-                  enable_selinux = false
-                  disable_apparmor = true
-
-                [plugins."io.containerd.grpc.v1.cri".containerd]
-                  snapshotter = "overlayfs"
-                  default_runtime_name = "runc"
-
-                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-                  runtime_type = "io.containerd.runc.v2"
-
-                %3$s
-                [plugins."io.containerd.grpc.v1.cri".cni]
-                  bin_dir = "%4$s"
-                  conf_dir = "%1$s/cni/net.d"
-                """.formatted(root, TestImages.PAUSE, runtimes, CNI_BIN);
-    }
-
-    private static String cniConfig(Path root, String bridge, int second, int third) {
-        return """
-                {
-                  "cniVersion": "1.0.0",
-                  "name": "%2$s",
-                  "plugins": [
-                    {
-                      "type": "bridge",
-                      "bridge": "%2$s",
-                      "isGateway": true,
-                      "ipMasq": false,
-                      "ipam": {
-                        "type": "host-local",
-                        "dataDir": "%1$s/cni/ipam",
-                        "ranges": [[{"subnet": "10.%3$d.%4$d.0/24"}]],
-                        "routes": [{"dst": "0.0.0.0/0"}]
-                      }
-                    },
-                    {"type": "loopback"}
-                  ]
-                }
-                """.formatted(root, bridge, second, third);
     }
 
     private static void waitFor(Path socket, Process process, Path root) {
