@@ -307,11 +307,7 @@ public final class Create {
         List<EnvironmentView.Input> inputs = EnvironmentView.inputs(lock, config.system());
         Map<String, List<String>> commands = COMMANDS.get(inputs);
         if (commands == null) {
-            commands = commands(store, inputs);
-            if (COMMANDS.size() >= 256) {
-                COMMANDS.clear();
-            }
-            COMMANDS.put(inputs, commands);
+            commands = COMMANDS.put(inputs, commands(store, inputs));
         }
         return new Activation(resolved.shown(), variables, store.dir().toString(), rootfs.toString(), bash, plan.runsHook() ? hook : null,
                 commands);
@@ -321,8 +317,8 @@ public final class Create {
      * {@link #commands} by the installed packages, in this JVM: store paths never change, so the resident
      * daemon lists them once rather than at every start.
      */
-    private static final Map<List<EnvironmentView.Input>, Map<String, List<String>>> COMMANDS =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final org.imageless.nix.BoundedMemo<List<EnvironmentView.Input>, Map<String, List<String>>> COMMANDS =
+            new org.imageless.nix.BoundedMemo<>(256);
 
     /** The bin/ entries of each installed package, for the command-not-found message. */
     private static Map<String, List<String>> commands(NodeStore store, List<EnvironmentView.Input> inputs) throws IOException {

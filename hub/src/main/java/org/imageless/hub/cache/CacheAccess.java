@@ -2,9 +2,7 @@ package org.imageless.hub.cache;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.imageless.nix.store.StorePath;
@@ -76,7 +74,7 @@ public interface CacheAccess<P> {
         private final Function<P, ? extends Collection<StorePath>> readableRoots;
         private final Supplier<? extends Collection<StorePath>> allRoots;
         private final Function<P, UploadPermission> upload;
-        private final Map<StorePath, Set<StorePath>> closures = new ConcurrentHashMap<>();
+        private final org.imageless.nix.BoundedMemo<StorePath, Set<StorePath>> closures = new org.imageless.nix.BoundedMemo<>(MAX_CACHED_ROOTS);
 
         ClosureAccess(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
                 Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload) {
@@ -117,12 +115,7 @@ public interface CacheAccess<P> {
             if (!storage.contains(root)) {
                 return Set.of(); // not uploaded yet: not cached, it may arrive later
             }
-            Set<StorePath> closure = Set.copyOf(storage.closureOf(Set.of(root)));
-            if (closures.size() >= MAX_CACHED_ROOTS) {
-                closures.clear();
-            }
-            closures.put(root, closure);
-            return closure;
+            return closures.put(root, Set.copyOf(storage.closureOf(Set.of(root))));
         }
 
         @Override

@@ -27,7 +27,7 @@ public final class FloxmetaStore {
      * The last snapshot read of each branch, by {@code owner/environment}. A snapshot is of one commit
      * and never changes, so it is used again as long as the branch still points at that commit.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, BranchSnapshot> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
+    private final org.imageless.nix.BoundedMemo<String, BranchSnapshot> snapshots = new org.imageless.nix.BoundedMemo<>(MAX_SNAPSHOTS);
 
     public FloxmetaStore(Path root) {
         this.root = root;
@@ -175,12 +175,7 @@ public final class FloxmetaStore {
             if (kept != null && kept.commit().equals(ref.getObjectId())) {
                 return Optional.of(kept);
             }
-            BranchSnapshot read = BranchSnapshot.read(r, ref.getObjectId());
-            if (snapshots.size() >= MAX_SNAPSHOTS) {
-                snapshots.clear();
-            }
-            snapshots.put(key, read);
-            return Optional.of(read);
+            return Optional.of(snapshots.put(key, BranchSnapshot.read(r, ref.getObjectId())));
         } catch (IOException e) {
             throw HubException.unavailable("cannot read " + owner + "/" + environment + ": " + e.getMessage(), e);
         }

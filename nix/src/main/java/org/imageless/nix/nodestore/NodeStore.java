@@ -112,9 +112,6 @@ public final class NodeStore {
                 return Optional.of(kept.info());
             }
             PathInfo info = PathInfo.parse(Files.readString(meta), meta.toString());
-            if (READ.size() >= MAX_READ) {
-                READ.clear();
-            }
             READ.put(meta, new Read(attributes.fileKey(), attributes.lastModifiedTime(), info));
             return Optional.of(info);
         } catch (NoSuchFileException e) {
@@ -129,8 +126,7 @@ public final class NodeStore {
      * same closures at every container start. A {@code .meta} file is written once, by an atomic
      * rename, so the same file (inode and time) has the same content.
      */
-    private static final int MAX_READ = 4096;
-    private static final Map<Path, Read> READ = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final org.imageless.nix.BoundedMemo<Path, Read> READ = new org.imageless.nix.BoundedMemo<>(4096);
 
     private record Read(Object fileKey, java.nio.file.attribute.FileTime modified, PathInfo info) {
         boolean same(BasicFileAttributes a) {

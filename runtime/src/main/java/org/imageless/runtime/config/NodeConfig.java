@@ -70,12 +70,7 @@ public record NodeConfig(URI hubUrl, List<PublicKey> trustedKeys, Path storeDir,
         if (kept != null) {
             return kept;
         }
-        NodeConfig config = parse(text, file.toString());
-        if (LOADED.size() >= 16) {
-            LOADED.clear();
-        }
-        LOADED.put(key, config);
-        return config;
+        return LOADED.put(key, parse(text, file.toString()));
     }
 
     /**
@@ -83,7 +78,7 @@ public record NodeConfig(URI hubUrl, List<PublicKey> trustedKeys, Path storeDir,
      * at every request, and the same text gives the same configuration (defaults such as the host name
      * are taken when the text is first seen).
      */
-    private static final Map<String, NodeConfig> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final org.imageless.nix.BoundedMemo<String, NodeConfig> LOADED = new org.imageless.nix.BoundedMemo<>(16);
 
     /** Parses node.toml text; {@code file} names it in errors. */
     public static NodeConfig parse(String text, String file) {

@@ -9,10 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.imageless.environment.EnvironmentRef;
 import org.imageless.environment.lock.Lockfile;
 import org.imageless.nix.NixException;
@@ -141,20 +139,14 @@ public final class Resolver {
      * The last answers parsed in this process, by their text: the resident daemon is asked for the same
      * generation at every start of a pod's containers, and parsing its lock again would give the same.
      */
-    private static final int MAX_PARSED = 64;
-    private static final Map<String, Resolved> PARSED = new ConcurrentHashMap<>();
+    private static final org.imageless.nix.BoundedMemo<String, Resolved> PARSED = new org.imageless.nix.BoundedMemo<>(64);
 
     private static Resolved parsed(EnvironmentRef ref, String body) {
         Resolved kept = PARSED.get(body);
         if (kept != null && kept.ref().equals(ref)) {
             return kept;
         }
-        Resolved r = parse(ref, body);
-        if (PARSED.size() >= MAX_PARSED) {
-            PARSED.clear();
-        }
-        PARSED.put(body, r);
-        return r;
+        return PARSED.put(body, parse(ref, body));
     }
 
     /**
