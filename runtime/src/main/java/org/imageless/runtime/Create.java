@@ -217,14 +217,9 @@ public final class Create {
             }
             NodeStore.RealiseResult realised = realise(store, toInstall, token, resolved, listener);
             lap(timings, "realise", t0);
-            StorePath view = view(store, lock, system);
+            Prepared prepared = viewAndClosure(store, roots, resolved, containerId, realised.fetched());
             lap(timings, "view", t0);
-            Set<StorePath> closure = store.closure(List.of(view));
-            if (containerId != null) {
-                roots.write(containerId, closure);
-            }
-            lap(timings, "closure", t0);
-            return new Prepared(resolved, store, view, closure, realised.fetched());
+            return prepared;
         } catch (IOException e) {
             throw new NixException(NixException.Kind.IO, "preparing " + ref + ": " + e, e);
         }
@@ -243,18 +238,25 @@ public final class Create {
             if (lock.packages(system).isEmpty() || !toInstall.stream().allMatch(store::isValid)) {
                 return null;
             }
-            StorePath view = view(store, lock, system);
-            Set<StorePath> closure = store.closure(List.of(view));
-            if (!closure.containsAll(toInstall)) {
-                return null;
-            }
-            if (containerId != null) {
-                roots.write(containerId, closure);
-            }
-            return new Prepared(recorded, store, view, closure, Set.of());
+            Prepared prepared = viewAndClosure(store, roots, recorded, containerId, Set.of());
+            return prepared.closure().containsAll(toInstall) ? prepared : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * The view of {@code resolved}'s installed packages (on the node already) and its closure, recorded as
+     * the container's gc root.
+     */
+    private Prepared viewAndClosure(NodeStore store, GcRoots roots, Resolver.Resolved resolved, String containerId,
+                                    Set<StorePath> fetched) throws IOException {
+        StorePath view = view(store, resolved.lock(), config.system());
+        Set<StorePath> closure = store.closure(List.of(view));
+        if (containerId != null) {
+            roots.write(containerId, closure);
+        }
+        return new Prepared(resolved, store, view, closure, fetched);
     }
 
     private static void lap(StringBuilder timings, String what, long t0) {

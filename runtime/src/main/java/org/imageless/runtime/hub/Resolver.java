@@ -127,9 +127,11 @@ public final class Resolver {
             }
             answeredText = body;
             Resolved r = parsed(ref, body);
-            record(dir.resolve(r.generation() + ".json"), body);
+            Path numbered = dir.resolve(r.generation() + ".json");
+            // recorded() read this reference's record already: when the answer is that text, it is not read again
+            record(numbered, body, numbered.equals(record) ? recordedText : null);
             if (ref.generation().isEmpty()) {
-                record(dir.resolve("live.json"), body);
+                record(record, body, recordedText);
             }
             return r;
         }
@@ -151,11 +153,12 @@ public final class Resolver {
 
     /**
      * Keeps {@code body} as {@code file}: the record of what this node resolved, and when (its modification
-     * time). A file that holds it already only has its time renewed.
+     * time). A file that holds it already only has its time renewed; {@code known} is what the caller
+     * read from it, if anything.
      */
-    private static void record(Path file, String body) {
+    private static void record(Path file, String body, String known) {
         try {
-            if (Files.size(file) == body.length() && Files.readString(file).equals(body)) {
+            if (body.equals(known) || Files.size(file) == body.length() && Files.readString(file).equals(body)) {
                 Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
                 return;
             }
