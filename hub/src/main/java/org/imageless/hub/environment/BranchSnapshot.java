@@ -29,9 +29,7 @@ public final class BranchSnapshot {
     private final ObjectId commit;
     private final Map<String, String> files;
     private final Map<String, FileMode> modes;
-    /** {@link #metadata()}, once parsed (immutable, so a race only parses it twice). */
-    private volatile GenerationsMetadata metadata;
-    /** {@link #derived}'s values, by key. */
+    /** {@link #derived}'s values, by key ({@link #metadata()} among them; a race only computes one twice). */
     private final java.util.concurrent.ConcurrentMap<String, Object> derived = new java.util.concurrent.ConcurrentHashMap<>();
 
     private BranchSnapshot(ObjectId commit, Map<String, String> files, Map<String, FileMode> modes) {
@@ -102,13 +100,8 @@ public final class BranchSnapshot {
 
     /** {@code metadata.json}, parsed (once per snapshot); INVALID (a {@code NixException}) when broken or missing. */
     public GenerationsMetadata metadata() {
-        GenerationsMetadata parsed = metadata;
-        if (parsed == null) {
-            String json = text(GenerationsMetadata.FILE_NAME).orElseThrow(() -> org.imageless.nix.NixException.invalid(
-                    "%s is missing", GenerationsMetadata.FILE_NAME));
-            parsed = GenerationsMetadata.parse(json, GenerationsMetadata.FILE_NAME);
-            metadata = parsed;
-        }
-        return parsed;
+        return derived(GenerationsMetadata.FILE_NAME, snapshot -> GenerationsMetadata.parse(snapshot.text(GenerationsMetadata.FILE_NAME)
+                .orElseThrow(() -> org.imageless.nix.NixException.invalid("%s is missing", GenerationsMetadata.FILE_NAME)),
+                GenerationsMetadata.FILE_NAME));
     }
 }
