@@ -170,22 +170,22 @@ class RuntimeBench {
 
     /** {@code n} lookups of {@code ref}'s live generation, as the runtime makes them. */
     private static void warmHub(World w, String ref, int n) throws Exception {
-        java.net.URI uri = java.net.URI.create(w.hub.url() + "/api/v1/environments/" + ref + "/generations/live");
         for (int i = 0; i < n; i++) {
-            var c = (java.net.HttpURLConnection) uri.toURL().openConnection();
-            try (var in = c.getInputStream()) {
-                in.readAllBytes();
-            }
+            get(w.hub.url() + "/api/v1/environments/" + ref + "/generations/live");
+        }
+    }
+
+    /** The body of a GET of {@code url} (keep-alive, as the runtime's client). */
+    private static String get(String url) throws Exception {
+        var c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+        try (var in = c.getInputStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 
     /** The hub's {@code /metrics}: seconds spent in, and number of, generation lookups answered 200. */
     private static double[] generationLookups(World w) throws Exception {
-        var c = (java.net.HttpURLConnection) java.net.URI.create(w.hub.url() + "/metrics").toURL().openConnection();
-        String text;
-        try (var in = c.getInputStream()) {
-            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
+        String text = get(w.hub.url() + "/metrics");
         double[] out = new double[2];
         for (String line : text.split("\n")) {
             if (line.contains("route=\"/api/v1/environments/{owner}/{name}/generations/{generation}\"") && line.contains("status=\"200\"")) {

@@ -70,20 +70,19 @@ public final class Containerd implements AutoCloseable {
     public static Containerd start(Path dir, Map<String, Path> extraRuntimes, Map<String, String> environment) {
         requireTools();
         try {
-            Path root = Files.createDirectories(dir.toAbsolutePath());
-            Path socket = root.resolve("containerd.sock");
-            if (socket.toString().length() > 100) {
-                throw new IllegalArgumentException("containerd directory " + root + " is too long for a unix socket path");
-            }
-            Path images = Files.createDirectories(root.resolve("images"));
-            Files.createDirectories(root.resolve("pod-logs"));
+            Path root = dir.toAbsolutePath();
             int subnet = ThreadLocalRandom.current().nextInt(256);
             int second = 200 + ThreadLocalRandom.current().nextInt(50);
             String bridge = "il" + Long.toHexString(ProcessHandle.current().pid() & 0xffff) + "x" + Integer.toHexString(subnet);
-            new ContainerdConfig(root, TestImages.PAUSE, extraRuntimes, ContainerdConfig.DEBIAN_CNI_BIN, bridge,
-                    "10." + second + "." + subnet + ".0/24", true).write();
+            // (refuses a directory too long for the socket path before anything is made)
+            ContainerdConfig config = new ContainerdConfig(root, TestImages.PAUSE, extraRuntimes, ContainerdConfig.DEBIAN_CNI_BIN,
+                    bridge, "10." + second + "." + subnet + ".0/24", true);
+            Path socket = config.socket();
+            Path images = Files.createDirectories(root.resolve("images"));
+            Files.createDirectories(root.resolve("pod-logs"));
+            config.write();
 
-            ProcessBuilder builder = new ProcessBuilder("containerd", "--config", root.resolve("config.toml").toString());
+            ProcessBuilder builder = new ProcessBuilder("containerd", "--config", config.configFile().toString());
             builder.environment().putAll(environment);
             Process process = builder
                     .redirectErrorStream(true)
