@@ -27,9 +27,18 @@ final class RuntimeCommand {
         @Option(names = "--debug", description = "Log every request's outcome and duration.")
         boolean debug;
 
+        @Option(names = "--warm-up", paramLabel = "N", defaultValue = "" + RuntimeDaemon.DEFAULT_WARM_UP,
+                description = "Training container starts run before serving, so that the first real ones are as fast as "
+                        + "later ones (default: ${DEFAULT-VALUE}; 0: none). Until it serves, launchers start JVMs of their own.")
+        int warmUp;
+
         @Override
         public Integer call() {
-            return RuntimeDaemon.serve(file != null ? file : NodeConfig.file(System.getenv()), System.err, debug);
+            if (warmUp < 0) {
+                System.err.println("flox-node: --warm-up must be 0 or more, not " + warmUp);
+                return 2;
+            }
+            return RuntimeDaemon.serve(file != null ? file : NodeConfig.file(System.getenv()), System.err, debug, warmUp);
         }
     }
 }

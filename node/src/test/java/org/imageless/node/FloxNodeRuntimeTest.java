@@ -124,7 +124,7 @@ class FloxNodeRuntimeTest {
                 "k-1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]), "");
         Path state = NodeConfig.load(config).stateDir();
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "org.imageless.node.FloxNode", "runtime", "serve", "--config", config.toString());
+                "-cp", System.getProperty("java.class.path"), "org.imageless.node.FloxNode", "runtime", "serve", "--config", config.toString(), "--warm-up", "20");
         Path journal = dir.resolve("journal.txt");
         pb.redirectErrorStream(true).redirectOutput(journal.toFile());
         Process serve = pb.start();
@@ -137,8 +137,9 @@ class FloxNodeRuntimeTest {
                 Thread.sleep(50);
             }
             assertThat(pidFile).content().matches(serve.pid() + " [0-9]+\n"); // pid, then its descriptor of the FIFO
-            assertThat(Files.readString(journal)).contains(serving);
+            assertThat(Files.readString(journal)).contains(serving).contains("warmed up with 20 training starts in ");
 
+            // refused before any warm-up
             Run second = run(config, "runtime", "serve");
             assertThat(second.exit()).isEqualTo(1);
             assertThat(second.stdout() + second.stderr()).contains("another flox-container-runtime daemon (pid " + serve.pid() + ")");

@@ -44,27 +44,56 @@ final class AotTraining {
             if (setup.waitFor() != 0) {
                 throw new IllegalStateException("the training set-up failed (exit " + setup.exitValue() + ")");
             }
-            byte[] generation = Files.readAllBytes(dir.resolve("generation.json"));
-            Thread server = Thread.ofPlatform().daemon().start(() -> serve(hub, generation));
-            Path config = dir.resolve("node.toml");
-            String log = dir.resolve("log.json").toString();
-            for (int i = 0; i < 4; i++) {
-                Path bundle = Files.createDirectories(dir.resolve("bundle" + i + "/rootfs")).getParent();
-                Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"hello\"],"
-                        + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
-                        + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\",\"io.kubernetes.cri.container-name\":\"c\","
-                        + "\"flox.dev/environment\":\"o/n\"" + (i == 1 ? ",\"flox.dev/nix-mutable\":\"true\"" : "") + "}}");
-                ContainerRuntime.run(new String[] {"create", log, bundle.toString(), "c" + i}, Map.of(NodeConfig.ENV, config.toString()));
-                Path process = Files.writeString(dir.resolve("process.json"), "{\"args\":[\"hello\"],\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"}");
-                ContainerRuntime.run(new String[] {"exec", log, dir.resolve("containers/c" + i + "/activation.json").toString(),
-                        process.toString()}, Map.of());
-            }
-            if (Files.exists(dir.resolve("log.json"))) {
-                throw new IllegalStateException("the training create failed: " + Files.readString(dir.resolve("log.json")));
-            }
-            server.interrupt();
+            starts(dir, hub, 4, Map.of(NodeConfig.ENV, dir.resolve("node.toml").toString()));
         } finally {
             NarUnpacker.deleteTree(dir);
+        }
+    }
+
+    /**
+     * The resident daemon's warm-up, before it serves: {@code rounds} container starts (create and exec) of
+     * a training environment, in this JVM, as the daemon runs them, so that the JIT has compiled the path a
+     * start takes (a node's daemon sees too few starts to get there on its own: a cold create takes ~4x as
+     * long). Everything it writes is under a temporary directory, removed at the end.
+     *
+     * @return how long it took
+     */
+    static java.time.Duration warmUp(int rounds) throws IOException {
+        long t0 = System.nanoTime();
+        Path dir = Files.createTempDirectory("flox-runtime-warm-up-");
+        try (ServerSocket hub = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            setup(dir, hub.getLocalPort());
+            starts(dir, hub, rounds, Map.of(NodeConfig.ENV, dir.resolve("node.toml").toString(), ContainerRuntime.RESIDENT, "1"));
+        } finally {
+            NarUnpacker.deleteTree(dir);
+        }
+        return java.time.Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** {@code rounds} creates and execs in {@code dir} (made by {@link #setup}), with {@code hub} answering. */
+    private static void starts(Path dir, ServerSocket hub, int rounds, Map<String, String> env) throws IOException {
+        byte[] generation = Files.readAllBytes(dir.resolve("generation.json"));
+        Thread server = Thread.ofPlatform().daemon().start(() -> serve(hub, generation));
+        String log = dir.resolve("log.json").toString();
+        Path process = dir.resolve("process.json");
+        for (int i = 0; i < rounds; i++) {
+            Path bundle = Files.createDirectories(dir.resolve("bundle" + i + "/rootfs")).getParent();
+            Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"hello\"],"
+                    + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
+                    + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\",\"io.kubernetes.cri.container-name\":\"c\","
+                    + "\"flox.dev/environment\":\"o/n\"" + (i % 4 == 1 ? ",\"flox.dev/nix-mutable\":\"true\"" : "") + "}}");
+            ContainerRuntime.run(new String[] {"create", log, bundle.toString(), "c" + i}, env);
+            Files.writeString(process, "{\"args\":[\"hello\"],\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"}");
+            ContainerRuntime.run(new String[] {"exec", log, dir.resolve("containers/c" + i + "/activation.json").toString(),
+                    process.toString()}, Map.of());
+            NarUnpacker.deleteTree(bundle);
+            NarUnpacker.deleteTree(dir.resolve("containers/c" + i));
+            NarUnpacker.deleteTree(dir.resolve("mutable/c" + i));
+            Files.deleteIfExists(dir.resolve("roots/c" + i));
+        }
+        server.interrupt();
+        if (Files.exists(dir.resolve("log.json"))) {
+            throw new IllegalStateException("the training create failed: " + Files.readString(dir.resolve("log.json")));
         }
     }
 
@@ -89,12 +118,26 @@ final class AotTraining {
                 + "\"manifest\":\"\",\"lock\":" + lock + ",\"created\":{\"author\":\"a\",\"hostname\":\"h\",\"command\":null,\"timestamp\":0}}");
     }
 
-    /** Answers GET with the generation and PUT (activation reports) with 202, one request per connection. */
+    /**
+     * Answers GET with the generation and PUT (activation reports) with 202; keep-alive, as the hub
+     * (the runtime's client reuses its connection), one thread per connection.
+     */
     private static void serve(ServerSocket server, byte[] generation) {
         while (!server.isClosed()) {
-            try (Socket s = server.accept()) {
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
-                String requestLine = in.readLine();
+            try {
+                Socket s = server.accept();
+                Thread.ofVirtual().start(() -> answer(s, generation));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static void answer(Socket s, byte[] generation) {
+        try (s) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            OutputStream out = s.getOutputStream();
+            for (String requestLine = in.readLine(); requestLine != null; requestLine = in.readLine()) {
                 int length = 0;
                 for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
                     if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
@@ -104,16 +147,18 @@ final class AotTraining {
                 for (int i = 0; i < length; i++) {
                     in.read();
                 }
-                boolean put = requestLine != null && requestLine.startsWith("PUT");
+                boolean put = requestLine.startsWith("PUT");
                 byte[] body = put ? "{\"accepted\":1}".getBytes(StandardCharsets.UTF_8) : generation;
-                OutputStream out = s.getOutputStream();
-                out.write(((put ? "HTTP/1.1 202 Accepted" : "HTTP/1.1 200 OK") + "\r\nContent-Type: application/json\r\nContent-Length: "
-                        + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                out.write(body);
+                byte[] head = ((put ? "HTTP/1.1 202 Accepted" : "HTTP/1.1 200 OK") + "\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                // one write: head and body in two would wait out the client's delayed ACK (Nagle)
+                byte[] response = java.util.Arrays.copyOf(head, head.length + body.length);
+                System.arraycopy(body, 0, response, head.length, body.length);
+                out.write(response);
                 out.flush();
-            } catch (IOException e) {
-                return;
             }
+        } catch (IOException e) {
+            // the client went away
         }
     }
 }

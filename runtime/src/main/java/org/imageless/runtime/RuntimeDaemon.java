@@ -87,9 +87,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         Files.createDirectories(stateDir.resolve(REPLIES));
         Optional<Long> other = livePid(pidFile);
         if (other.isPresent() && other.get() != ProcessHandle.current().pid()) {
-            throw new IllegalStateException("another flox-container-runtime daemon (pid " + other.get() + ") serves "
-                    + stateDir + " already: stop it first (systemctl stop flox-runtime), or remove " + pidFile
-                    + " if that process is something else");
+            throw new IllegalStateException(anotherDaemon(other.get(), stateDir));
         }
         Files.deleteIfExists(fifo);
         mkfifo(fifo);
@@ -104,6 +102,11 @@ public final class RuntimeDaemon implements AutoCloseable {
         reader = Thread.ofPlatform().name("flox-runtime-requests").start(this::readRequests);
     }
 
+    private static String anotherDaemon(long pid, Path stateDir) {
+        return "another flox-container-runtime daemon (pid " + pid + ") serves " + stateDir + " already: stop it first "
+                + "(systemctl stop flox-runtime), or remove " + stateDir.resolve(PID_FILE) + " if that process is something else";
+    }
+
     /**
      * Starts serving {@code stateDir}: makes the FIFO, writes the pid file (launchers use the daemon
      * from then on) and reads requests on a thread of its own until {@link #close()}.
@@ -112,25 +115,46 @@ public final class RuntimeDaemon implements AutoCloseable {
         return new RuntimeDaemon(stateDir, journal, System.getenv("FLOX_RUNTIME_DEBUG") != null);
     }
 
-    /** {@code flox-container-runtime serve}: {@link #serve} with node.toml from the environment. */
+    /** Container starts the daemon runs for its warm-up unless told otherwise ({@link #serve}). */
+    public static final int DEFAULT_WARM_UP = 300;
+
+    /** {@code flox-container-runtime serve [--warm-up N]}: {@link #serve} with node.toml from the environment. */
     static int main(String[] args, Map<String, String> env) {
-        if (args.length != 1) {
-            System.err.println("usage: flox-container-runtime serve   (node.toml from " + NodeConfig.ENV + " or "
+        int warmUp = DEFAULT_WARM_UP;
+        if (args.length == 3 && args[1].equals("--warm-up") && args[2].matches("[0-9]{1,6}")) {
+            warmUp = Integer.parseInt(args[2]);
+        } else if (args.length != 1) {
+            System.err.println("usage: flox-container-runtime serve [--warm-up N]   (node.toml from " + NodeConfig.ENV + " or "
                     + NodeConfig.DEFAULT_FILE + ")");
             return 2;
         }
-        return serve(NodeConfig.file(env), System.err, env.get("FLOX_RUNTIME_DEBUG") != null);
+        return serve(NodeConfig.file(env), System.err, env.get("FLOX_RUNTIME_DEBUG") != null, warmUp);
     }
 
     /**
      * Serves the state directory of node configuration {@code configFile} until SIGTERM/SIGINT,
      * then finishes the requests it took and returns 0; 1 (with the reason on {@code journal}) when
      * it cannot start. With {@code debug}, each request's outcome and duration go to the journal.
+     * First it runs {@code warmUp} training starts ({@link AotTraining#warmUp}), before its pid file
+     * tells launchers that it serves: until then they start JVMs of their own, as without a daemon.
      */
-    public static int serve(Path configFile, PrintStream journal, boolean debug) {
+    public static int serve(Path configFile, PrintStream journal, boolean debug, int warmUp) {
         RuntimeDaemon daemon;
         try {
             NodeConfig config = NodeConfig.load(configFile);
+            if (warmUp > 0) {
+                Optional<Long> other = livePid(config.stateDir().resolve(PID_FILE));
+                if (other.isPresent()) {
+                    throw new IllegalStateException(anotherDaemon(other.get(), config.stateDir()));
+                }
+                try {
+                    journal.println("flox-container-runtime daemon: warmed up with " + warmUp + " training starts in "
+                            + AotTraining.warmUp(warmUp).toMillis() + " ms");
+                } catch (IOException | RuntimeException e) {
+                    // a slower first few starts, nothing worse
+                    journal.println("flox-container-runtime daemon: the warm-up failed, serving without it: " + e);
+                }
+            }
             daemon = new RuntimeDaemon(config.stateDir(), journal, debug);
             journal.println("flox-container-runtime daemon: pid " + ProcessHandle.current().pid() + " serves "
                     + config.stateDir().resolve(FIFO) + " (" + configFile + ")");

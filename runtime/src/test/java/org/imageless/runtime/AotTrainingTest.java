@@ -18,4 +18,22 @@ class AotTrainingTest {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
     }
+
+    @Test
+    void theDaemonsWarmUpRunsItsStartsInATemporaryDirectoryAndRemovesIt() throws Exception {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.function.Supplier<java.util.Set<Path>> leftovers = () -> {
+            try (var s = java.nio.file.Files.list(tmp)) {
+                return s.filter(d -> d.getFileName().toString().startsWith("flox-runtime-warm-up-")).collect(java.util.stream.Collectors.toSet());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        java.util.Set<Path> before = leftovers.get();
+
+        java.time.Duration took = AotTraining.warmUp(12); // throws if a training start failed
+
+        assertThat(took).isPositive();
+        assertThat(leftovers.get()).isEqualTo(before);
+    }
 }

@@ -98,10 +98,13 @@ class DaemonTest {
         return d;
     }
 
-    /** A daemon in a JVM of its own, as {@code flox-container-runtime serve} runs it; returns once it serves. */
+    /**
+     * A daemon in a JVM of its own, as {@code flox-container-runtime serve} runs it, after a short warm-up (whose
+     * training starts must leave nothing behind that changes what it serves); returns once it serves.
+     */
     Process daemonProcess(Path config) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Launcher.realJava(), "-cp", System.getProperty("java.class.path"),
-                ContainerRuntime.class.getName(), "serve");
+                ContainerRuntime.class.getName(), "serve", "--warm-up", "5");
         pb.environment().put("FLOX_NODE_CONFIG", config.toString());
         pb.redirectErrorStream(true).redirectOutput(tmp.resolve("daemon.out").toFile());
         Process p = pb.start();

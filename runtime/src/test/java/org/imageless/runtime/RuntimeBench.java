@@ -164,7 +164,8 @@ class RuntimeBench {
         pb.environment().put("FLOX_RUNTIME_DEBUG", "1");
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("daemon.log").toFile()));
         Process p = pb.start();
-        for (int i = 0; i < 300; i++) {
+        // it serves after its warm-up (RuntimeDaemon.DEFAULT_WARM_UP training starts)
+        for (int i = 0; i < 3000; i++) {
             if (RuntimeDaemon.livePid(stateDir.resolve(RuntimeDaemon.PID_FILE)).orElse(-1L) == p.pid()) {
                 return p;
             }
