@@ -77,16 +77,27 @@ final class AotTraining {
         String log = dir.resolve("log.json").toString();
         Path process = dir.resolve("process.json");
         for (int i = 0; i < rounds; i++) {
+            // the pod's sandbox (in resident mode it prepares the pod's environment), then its container; every
+            // fourth container has no sandbox before it (as a restart) and resolves itself
+            Path sandbox = Files.createDirectories(dir.resolve("sandbox" + i + "/rootfs")).getParent();
+            Files.writeString(sandbox.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/pause\"],"
+                    + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
+                    + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"sandbox\",\"flox.dev/environment\":\"o/n\"}}");
+            if (i % 4 != 2) {
+                ContainerRuntime.run(new String[] {"create", log, sandbox.toString(), "s" + i}, env);
+            }
             Path bundle = Files.createDirectories(dir.resolve("bundle" + i + "/rootfs")).getParent();
             Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"hello\"],"
                     + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
                     + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\",\"io.kubernetes.cri.container-name\":\"c\","
-                    + "\"flox.dev/environment\":\"o/n\"" + (i % 4 == 1 ? ",\"flox.dev/nix-mutable\":\"true\"" : "") + "}}");
+                    + "\"io.kubernetes.cri.sandbox-id\":\"s" + i + "\",\"flox.dev/environment\":\"o/n\""
+                    + (i % 4 == 1 ? ",\"flox.dev/nix-mutable\":\"true\"" : "") + "}}");
             ContainerRuntime.run(new String[] {"create", log, bundle.toString(), "c" + i}, env);
             Files.writeString(process, "{\"args\":[\"hello\"],\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"}");
             ContainerRuntime.run(new String[] {"exec", log, dir.resolve("containers/c" + i + "/activation.json").toString(),
                     process.toString()}, Map.of());
             NarUnpacker.deleteTree(bundle);
+            NarUnpacker.deleteTree(sandbox);
             NarUnpacker.deleteTree(dir.resolve("containers/c" + i));
             NarUnpacker.deleteTree(dir.resolve("mutable/c" + i));
             Files.deleteIfExists(dir.resolve("roots/c" + i));

@@ -95,6 +95,9 @@ public final class Create {
         Spec spec = Spec.load(bundle);
         ContainerRole role = ContainerRole.forCreate(spec.annotations());
         if (role instanceof ContainerRole.PassThrough p) {
+            if (resident && ContainerRole.isSandbox(spec.annotations())) {
+                beginForPod(spec, id);
+            }
             return new Result(Optional.of(p.why()), null, null, Set.of(), Set.of());
         }
         ContainerRole.Activate activate = (ContainerRole.Activate) role;
@@ -102,7 +105,12 @@ public final class Create {
         EnvironmentRef ref = pod.environment().orElseThrow();
         Optional<String> token = token(spec);
         lap(timings, "spec", t0);
-        Prepared prepared = prepare(ref, token, id, null, timings, t0);
+        Prepared prepared = resident ? fromPod(spec, activate.containerName(), ref, token, id, t0) : null;
+        if (prepared != null) {
+            lap(timings, "pod", t0);
+        } else {
+            prepared = prepare(ref, token, id, null, timings, t0);
+        }
         Resolver.Resolved resolved = prepared.resolved();
         StorePath view = prepared.view();
         Set<StorePath> closure = prepared.closure();
@@ -202,27 +210,92 @@ public final class Create {
             if (guess != null && pending.confirmsRecord()) {
                 return new Prepared(resolved, store, guess.view(), guess.closure(), Set.of());
             }
-            Lockfile lock = resolved.lock();
-            String system = config.system();
-            if (lock.packages(system).isEmpty() && !lock.packages().isEmpty()) {
-                Set<String> systems = new TreeSet<>();
-                lock.packages().forEach(p -> systems.add(p.system()));
-                throw NixException.invalid("environment %s has no packages for this node's system %s (it has packages for %s): "
-                                + "add \"%s\" to options.systems in its manifest, lock it again and push, or run the pod on a %s node",
-                        resolved.shown(), system, String.join(", ", systems), system, String.join(" or ", systems));
-            }
-            SortedSet<StorePath> toInstall = new TreeSet<>(lock.storePathsToInstall(system));
-            if (containerId != null) {
-                roots.write(containerId, toInstall);
-            }
-            NodeStore.RealiseResult realised = realise(store, toInstall, token, resolved, listener);
-            lap(timings, "realise", t0);
-            Prepared prepared = viewAndClosure(store, roots, resolved, containerId, realised.fetched());
-            lap(timings, "view", t0);
-            return prepared;
+            return prepareResolved(store, roots, resolved, token, containerId, listener, timings, t0);
         } catch (IOException e) {
             throw new NixException(NixException.Kind.IO, "preparing " + ref + ": " + e, e);
         }
+    }
+
+    /**
+     * The pod's environment resolved and prepared in the background while its sandbox starts
+     * ({@link PodPreparations}); the hub is asked with the node's token or none, as the sandbox has no
+     * secret mounts. Nothing is reported from here: a container that cannot use it resolves itself.
+     */
+    private void beginForPod(Spec sandbox, String sandboxId) {
+        Optional<EnvironmentRef> ref;
+        Optional<String> token;
+        try {
+            ref = PodAnnotations.parse(sandbox.annotations()).environment();
+            token = token(sandbox);
+        } catch (RuntimeException | IOException e) {
+            return; // the containers' creates say what is wrong
+        }
+        if (ref.isEmpty()) {
+            return;
+        }
+        PodPreparations.begin(sandboxId, ref.get(), token, work -> {
+            HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
+            Resolver.Resolved resolved = new Resolver(hub, config.resolvedDir()).resolve(ref.get());
+            work.answered(resolved, hub.warnings());
+            if (resolved.offlineNote().isPresent()) {
+                return null;
+            }
+            GcRoots roots = new GcRoots(config.stateDir());
+            NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
+            try (GcRoots.Held held = roots.shared()) {
+                return prepareResolved(store, roots, resolved, token, null, null, new StringBuilder(), System.nanoTime());
+            } catch (IOException e) {
+                throw new NixException(NixException.Kind.IO, "preparing " + ref.get() + ": " + e, e);
+            }
+        });
+    }
+
+    /**
+     * What this container's pod sandbox prepared ({@link PodPreparations#take}), recorded as the container's
+     * gc root and checked to be still in the store; null when the container must resolve itself.
+     */
+    private Prepared fromPod(Spec spec, String containerName, EnvironmentRef ref, Optional<String> token, String containerId,
+                             long began) throws IOException {
+        Optional<PodPreparations.Taken> ready = PodPreparations.take(spec.annotations().get(ContainerRole.SANDBOX_ID),
+                containerName, ref, token, began);
+        if (ready.isEmpty()) {
+            return null;
+        }
+        Prepared p = ready.get().prepared();
+        GcRoots roots = new GcRoots(config.stateDir());
+        try (GcRoots.Held held = roots.shared()) {
+            roots.write(containerId, p.closure());
+            // unrooted until now: a store gc in between may have removed some of it
+            if (!p.closure().stream().allMatch(p.store()::isValid)) {
+                return null;
+            }
+        }
+        ready.get().hubWarnings().forEach(w -> log.warning("the hub says about " + ref + ": " + w));
+        return p;
+    }
+
+    /** The rest of {@link #prepare}, once the hub answered: realise the installed outputs, build the view. */
+    private Prepared prepareResolved(NodeStore store, GcRoots roots, Resolver.Resolved resolved, Optional<String> token,
+                                     String containerId, org.imageless.nix.cache.TransferListener listener,
+                                     StringBuilder timings, long t0) throws IOException {
+        Lockfile lock = resolved.lock();
+        String system = config.system();
+        if (lock.packages(system).isEmpty() && !lock.packages().isEmpty()) {
+            Set<String> systems = new TreeSet<>();
+            lock.packages().forEach(p -> systems.add(p.system()));
+            throw NixException.invalid("environment %s has no packages for this node's system %s (it has packages for %s): "
+                            + "add \"%s\" to options.systems in its manifest, lock it again and push, or run the pod on a %s node",
+                    resolved.shown(), system, String.join(", ", systems), system, String.join(" or ", systems));
+        }
+        SortedSet<StorePath> toInstall = new TreeSet<>(lock.storePathsToInstall(system));
+        if (containerId != null) {
+            roots.write(containerId, toInstall);
+        }
+        NodeStore.RealiseResult realised = realise(store, toInstall, token, resolved, listener);
+        lap(timings, "realise", t0);
+        Prepared prepared = viewAndClosure(store, roots, resolved, containerId, realised.fetched());
+        lap(timings, "view", t0);
+        return prepared;
     }
 
     /**

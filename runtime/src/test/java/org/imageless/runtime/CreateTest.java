@@ -378,6 +378,61 @@ class CreateTest {
                 Files.readAllLines(config.rootsDir().resolve("m2")));
     }
 
+    /** The sandbox of pod {@code sandboxId} and a container bundle of that pod, as containerd writes them. */
+    Path sandbox(String sandboxId, Map<String, String> pod) throws IOException {
+        Map<String, String> a = new java.util.LinkedHashMap<>(pod);
+        a.put("io.kubernetes.cri.container-type", "sandbox");
+        return Bundles.write(tmp.resolve("bundles/" + sandboxId), List.of("/pause"), a, List.of());
+    }
+
+    Path inPod(String sandboxId, String bundleName, String containerName, Map<String, String> pod, List<Map<String, Object>> mounts)
+            throws IOException {
+        Map<String, String> a = Bundles.container(containerName, pod);
+        a.put("io.kubernetes.cri.sandbox-id", sandboxId);
+        return Bundles.write(tmp.resolve("bundles/" + bundleName), List.of("sh"), a, mounts);
+    }
+
+    @Test
+    void inResidentModeAPodsFirstStartsUseWhatItsSandboxPreparedAndEveryRestartResolvesAgain() throws IOException {
+        hub.push("podenv", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create daemon = new Create(config, new RuntimeLog(log), true, true);
+        Map<String, String> pod = Map.of("flox.dev/environment", "acme/podenv", "flox.dev/disable-metrics", "true");
+
+        // the sandbox passes through untouched; the pod's environment is resolved and prepared meanwhile
+        Path pause = sandbox("sb1", pod);
+        String pauseBefore = Files.readString(pause.resolve("config.json"));
+        assertThat(daemon.run(pause, "sb1").passThrough()).contains("pod sandbox");
+        assertThat(Files.readString(pause.resolve("config.json"))).isEqualTo(pauseBefore);
+
+        Create.Result app = daemon.run(inPod("sb1", "app-1", "app", pod, List.of()), "p1");
+        assertThat(app.environment()).isEqualTo("acme/podenv:1");
+        assertThat(Files.readAllLines(log).getLast()).contains("create p1 timings").contains(" pod=").doesNotContain("resolve=");
+        assertThat(Files.readAllLines(config.rootsDir().resolve("p1"))).contains(fixture.busybox, app.view().toString());
+        // a second container of the pod: its first start uses it too
+        daemon.run(inPod("sb1", "side-1", "side", pod, List.of()), "p2");
+        assertThat(Files.readAllLines(log).getLast()).contains("create p2 timings").contains(" pod=");
+
+        // a restart (a new create of the same container name) resolves again: a generation pushed since starts
+        hub.push("podenv", RunningHub.manifest(List.of("busybox", "tools"), Map.of(), null));
+        Create.Result restart = daemon.run(inPod("sb1", "app-2", "app", pod, List.of()), "p3");
+        assertThat(restart.environment()).isEqualTo("acme/podenv:2");
+        assertThat(Files.readAllLines(log).getLast()).contains("create p3 timings").contains("resolve=").doesNotContain(" pod=");
+
+        // a container with a token of its own asks the hub itself, with its token
+        Path secret = Files.createDirectories(tmp.resolve("podsecret"));
+        Files.writeString(secret.resolve("floxhub-token"), hub.alice + "\n");
+        daemon.run(sandbox("sb2", pod), "sb2");
+        daemon.run(inPod("sb2", "tok-1", "tok", pod, List.of(Map.of("destination", "/var/run/secrets/flox.dev", "type", "bind",
+                "source", secret.toString(), "options", List.of("rbind", "ro")))), "p4");
+        assertThat(Files.readAllLines(log).getLast()).contains("create p4 timings").contains("resolve=");
+
+        // a JVM of its own (not resident) prepares nothing for the pod: it would exit before the container comes
+        Create perCall = new Create(config, new RuntimeLog(log), true, false);
+        perCall.run(sandbox("sb3", pod), "sb3");
+        perCall.run(inPod("sb3", "once-1", "once", pod, List.of()), "p5");
+        assertThat(Files.readAllLines(log).getLast()).contains("create p5 timings").contains("resolve=");
+    }
+
     @Test
     void hubUnreachableStartsWhatTheNodeResolvedBeforeAndSaysSo() throws IOException {
         create(bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web")), "c1");

@@ -10,6 +10,13 @@ public sealed interface ContainerRole {
 
     String CONTAINER_TYPE = "io.kubernetes.cri.container-type";
     String CONTAINER_NAME = "io.kubernetes.cri.container-name";
+    /** In a container's spec: the id of its pod's sandbox (which is the sandbox's own container id). */
+    String SANDBOX_ID = "io.kubernetes.cri.sandbox-id";
+
+    /** Whether these are the annotations of a pod sandbox (pause container). */
+    static boolean isSandbox(Map<String, String> annotations) {
+        return "sandbox".equals(annotations.get(CONTAINER_TYPE));
+    }
 
     /** runc runs it exactly as it would without us. */
     record PassThrough(String why) implements ContainerRole {}
@@ -19,7 +26,7 @@ public sealed interface ContainerRole {
 
     /** For {@code runc create}: the main process. */
     static ContainerRole forCreate(Map<String, String> annotations) {
-        if ("sandbox".equals(annotations.get(CONTAINER_TYPE))) {
+        if (isSandbox(annotations)) {
             return new PassThrough("pod sandbox");
         }
         String name = annotations.getOrDefault(CONTAINER_NAME, "");
