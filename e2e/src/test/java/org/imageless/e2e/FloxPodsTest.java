@@ -99,6 +99,49 @@ class FloxPodsTest {
     }
 
     @Test
+    void withTheResidentDaemonAPodsSandboxResolvesItsEnvironmentAndARestartedContainerResolvesAgain(World w) throws Exception {
+        w.push("resident", List.of("busybox"), Map.of("RELEASE", "first"), null);
+        String yaml = pod("resident", "flox", Map.of(ENV, "acme/resident"), container("app", "sh", "-c", "echo release=$RELEASE; sleep 3600"));
+        var configs = new org.imageless.node.pod.PodConfigs(org.imageless.node.pod.PodManifest.parse(yaml, "resident pod"), Map.of(),
+                w.containerd.podLogs(), w.dir.resolve("resident-volumes"));
+        var cri = w.containerd.cri();
+        Process daemon = w.main.startDaemon(w.dir.resolve("resident-daemon.log"), 20);
+        String sandbox = null;
+        try {
+            long lookups = w.generationLookups();
+            // as kubelet: the sandbox first (the daemon asks the hub for the pod's environment), then the container
+            sandbox = cri.runPodSandbox(configs.sandbox(), configs.runtimeHandler());
+            String ip = cri.podSandboxStatus(sandbox).getStatus().getNetwork().getIp();
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+            while (w.generationLookups() == lookups && java.time.Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);
+            }
+            assertThat(w.generationLookups() - lookups).as("the sandbox's lookup, before any container").isEqualTo(1);
+            var app = configs.container(configs.containers().getFirst(), ip);
+            String first = cri.createContainer(sandbox, app, configs.sandbox());
+            cri.startContainer(first);
+            assertThat(w.awaitLog(first, "release=")).contains("release=first");
+            assertThat(w.generationLookups() - lookups).as("the container's first start used its sandbox's lookup").isEqualTo(1);
+
+            // a restart is a new container of the same name in the same sandbox: it asks the hub again
+            w.push("resident", List.of("busybox"), Map.of("RELEASE", "second"), null);
+            cri.stopContainer(first, 5);
+            cri.removeContainer(first);
+            String second = cri.createContainer(sandbox, app, configs.sandbox());
+            cri.startContainer(second);
+            assertThat(w.awaitLog(second, "release=second")).contains("release=second");
+            assertThat(w.generationLookups() - lookups).isEqualTo(2);
+        } finally {
+            if (sandbox != null) {
+                cri.stopPodSandbox(sandbox);
+                cri.removePodSandbox(sandbox);
+            }
+            daemon.destroy();
+            daemon.waitFor();
+        }
+    }
+
+    @Test
     void aPrivateEnvironmentRunsWithTheTokenSecretMountedAndTheTokenStaysOutOfTheContainer(World w) throws IOException {
         w.push("secret", List.of("busybox"), Map.of("SECRET_ENV", "yes"), null);
         w.hub.setVisibility("acme", "secret", "private", w.alice);

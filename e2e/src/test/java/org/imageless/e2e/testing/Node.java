@@ -74,18 +74,23 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
      * path) with its output appended to {@code log}, and waits until it serves the state directory.
      */
     public Process startDaemon(Path log) throws IOException, InterruptedException {
+        return startDaemon(log, org.imageless.runtime.RuntimeDaemon.DEFAULT_WARM_UP);
+    }
+
+    /** {@link #startDaemon(Path)} with {@code warmUp} training starts before it serves. */
+    public Process startDaemon(Path log, int warmUp) throws IOException, InterruptedException {
         String built = System.getProperty("e2e.launcher", "");
         List<String> command = built.isBlank()
                 ? List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", launcherClassPath(),
-                        "org.imageless.runtime.ContainerRuntime", "serve")
+                        "org.imageless.runtime.ContainerRuntime", "serve", "--warm-up", String.valueOf(warmUp))
                 : List.of(Path.of(built).toAbsolutePath().resolveSibling("flox-node").toString(), "runtime", "serve",
-                        "--config", config.toString());
+                        "--config", config.toString(), "--warm-up", String.valueOf(warmUp));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("FLOX_NODE_CONFIG", config.toString());
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process p = pb.start();
         Path pidFile = state().resolve("runtime.pid");
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < 3000; i++) { // it serves after its warm-up
             if (!p.isAlive()) {
                 throw new AssertionError("the runtime daemon of node " + handler + " exited (" + p.exitValue() + "): "
                         + Files.readString(log));
@@ -96,7 +101,7 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
             Thread.sleep(20);
         }
         p.destroyForcibly();
-        throw new AssertionError("the runtime daemon of node " + handler + " did not start within 10 s: " + Files.readString(log));
+        throw new AssertionError("the runtime daemon of node " + handler + " did not start within 60 s: " + Files.readString(log));
     }
 
     /** The node store's directory (what a container sees at /nix/store, for its closure). */

@@ -284,13 +284,23 @@ public final class World implements AutoCloseable {
 
     /** The hub's count of answered {@code GET /cache/nar/{file}} requests (its Prometheus /metrics). */
     public long narDownloads() {
+        return answered("/cache/nar/{file}");
+    }
+
+    /** The hub's count of answered {@code GET /api/v1/environments/{owner}/{name}/generations/{generation}} (the runtime's lookups). */
+    public long generationLookups() {
+        return answered("/api/v1/environments/{owner}/{name}/generations/{generation}");
+    }
+
+    /** The hub's count of {@code GET} requests of {@code route} it answered 200 (its Prometheus /metrics). */
+    private long answered(String route) {
         String metrics = metricsText();
         Pattern line = Pattern.compile("^floxhub_http_requests_total\\{(.*)} ([0-9.eE+]+)$", Pattern.MULTILINE);
         Matcher m = line.matcher(metrics);
         long total = 0;
         while (m.find()) {
             String labels = m.group(1);
-            if (labels.contains("method=\"GET\"") && labels.contains("route=\"/cache/nar/{file}\"") && labels.contains("status=\"200\"")) {
+            if (labels.contains("method=\"GET\"") && labels.contains("route=\"" + route + "\"") && labels.contains("status=\"200\"")) {
                 total += (long) Double.parseDouble(m.group(2));
             }
         }
