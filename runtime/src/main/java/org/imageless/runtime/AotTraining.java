@@ -64,6 +64,8 @@ final class AotTraining {
         try (ServerSocket hub = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             setup(dir, hub.getLocalPort());
             starts(dir, hub, rounds, Map.of(NodeConfig.ENV, dir.resolve("node.toml").toString(), ContainerRuntime.RESIDENT, "1"));
+            // the training's activation reports, to the stub while it still answers
+            org.imageless.runtime.hub.DeferredReports.flush(java.time.Duration.ofSeconds(5));
         } finally {
             NarUnpacker.deleteTree(dir);
         }

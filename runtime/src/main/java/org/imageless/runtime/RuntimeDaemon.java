@@ -65,6 +65,8 @@ public final class RuntimeDaemon implements AutoCloseable {
     private static final java.util.regex.Pattern PID = java.util.regex.Pattern.compile("[0-9]{1,10}");
     /** How long the daemon waits for a launcher to close its slot before it frees the slot anyway. */
     private static final Duration SLOT_RELEASE = Duration.ofSeconds(30);
+    /** How long a stopping daemon gives the activation reports it still holds. */
+    static final Duration REPORTS_AT_STOP = Duration.ofSeconds(5);
     /** How long the daemon waits for a launcher to open its reply FIFO. */
     static final Duration RENDEZVOUS = Duration.ofSeconds(10);
 
@@ -458,6 +460,8 @@ public final class RuntimeDaemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // the activation reports of the last second's starts, which would otherwise be sent a moment from now
+        org.imageless.runtime.hub.DeferredReports.flush(REPORTS_AT_STOP);
         try {
             channel.close();
         } catch (IOException ignored) {

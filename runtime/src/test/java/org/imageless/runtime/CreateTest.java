@@ -177,6 +177,24 @@ class CreateTest {
     }
 
     @Test
+    void aStoppingDaemonSendsTheReportsItStillHoldsAtOnce() throws Exception {
+        hub.push("stopping", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create resident = new Create(config, new RuntimeLog(log), false, true);
+        resident.run(bundle("s1", List.of("sh"), Map.of("flox.dev/environment", "acme/stopping")), "s1"); // due a second later
+
+        org.imageless.runtime.hub.DeferredReports.flush(java.time.Duration.ofSeconds(10));
+
+        assertThat(running("stopping")).extracting(org.imageless.hub.activation.Running::container).containsExactly("s1");
+        // reports after a flush are sent as before
+        resident.run(bundle("s2", List.of("sh"), Map.of("flox.dev/environment", "acme/stopping")), "s2");
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        while (running("stopping").size() < 2 && java.time.Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        assertThat(running("stopping")).extracting(org.imageless.hub.activation.Running::container).containsExactlyInAnyOrder("s1", "s2");
+    }
+
+    @Test
     void devModeSetsTheDevelopmentPaths() throws IOException {
         Path b = bundle("app", List.of("sh"), Map.of("flox.dev/environment", "acme/web", "flox.dev/activate-mode", "dev"));
         String view = create(b, "c1").view().toString();

@@ -22,7 +22,10 @@ public final class DeferredReports {
     private record Report(HubClient hub, String event, long dueNanos) {}
 
     private static final BlockingQueue<Report> QUEUE = new LinkedBlockingQueue<>();
+    /** Guards {@link #sender} and {@link #flushing}; the sender waits on it for a report to be due. */
+    private static final Object LOCK = new Object();
     private static Thread sender;
+    private static boolean flushing;
 
     private DeferredReports() {
     }
@@ -30,9 +33,37 @@ public final class DeferredReports {
     /** Queues {@code eventJson} for {@code hub}; returns at once. */
     public static void submit(HubClient hub, String eventJson) {
         QUEUE.add(new Report(hub, eventJson, System.nanoTime() + DELAY.toNanos()));
-        synchronized (DeferredReports.class) {
+        synchronized (LOCK) {
             if (sender == null) {
                 sender = Thread.ofVirtual().name("flox-activation-reports").start(DeferredReports::send);
+            }
+        }
+    }
+
+    /**
+     * Sends every queued report now, without waiting for it to be due, and returns once they are sent or
+     * {@code timeout} has passed (the daemon's stop: a report is not dropped for being young).
+     */
+    public static void flush(Duration timeout) {
+        Thread s;
+        synchronized (LOCK) {
+            s = sender;
+            if (s == null) {
+                return;
+            }
+            flushing = true;
+            LOCK.notifyAll();
+        }
+        try {
+            s.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            synchronized (LOCK) {
+                if (sender == s) {
+                    sender = null; // the next submit starts a sender of its own
+                }
+                flushing = false;
             }
         }
     }
@@ -40,14 +71,29 @@ public final class DeferredReports {
     private static void send() {
         try {
             while (true) {
-                Report first = QUEUE.take();
-                long wait = first.dueNanos() - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
+                Report first = QUEUE.poll(1, TimeUnit.SECONDS);
+                if (first == null) {
+                    synchronized (LOCK) {
+                        if (flushing) {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                synchronized (LOCK) {
+                    long wait = first.dueNanos() - System.nanoTime();
+                    while (wait > 0 && !flushing) {
+                        TimeUnit.NANOSECONDS.timedWait(LOCK, wait);
+                        wait = first.dueNanos() - System.nanoTime();
+                    }
                 }
                 List<Report> due = new ArrayList<>(List.of(first));
                 long now = System.nanoTime();
-                while (QUEUE.peek() != null && QUEUE.peek().dueNanos() <= now) {
+                boolean all;
+                synchronized (LOCK) {
+                    all = flushing;
+                }
+                while (QUEUE.peek() != null && (all || QUEUE.peek().dueNanos() <= now)) {
                     due.add(QUEUE.poll());
                 }
                 while (!due.isEmpty()) {

@@ -115,7 +115,9 @@ public final class Resolver {
                 if (!(e.getCause() instanceof NixException n) || n.kind() != NixException.Kind.UNAVAILABLE) {
                     throw e.getCause() instanceof RuntimeException r ? r : e;
                 }
-                String kept = read(record).orElseThrow(() -> new NixException(NixException.Kind.UNAVAILABLE, n.getMessage()
+                // recorded() read it already, if the caller asked
+                Optional<String> recorded = recordedText != null ? Optional.of(recordedText) : read(record);
+                String kept = recorded.orElseThrow(() -> new NixException(NixException.Kind.UNAVAILABLE, n.getMessage()
                         + ", and this node has never resolved " + ref + ": check hub_url in node.toml and that the node "
                         + "can reach the hub, then restart the pod", n));
                 answeredText = kept;
@@ -158,7 +160,8 @@ public final class Resolver {
      */
     private static void record(Path file, String body, String known) {
         try {
-            if (body.equals(known) || Files.size(file) == body.length() && Files.readString(file).equals(body)) {
+            if (body.equals(known) || Files.size(file) == body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    && Files.readString(file).equals(body)) {
                 Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
                 return;
             }
