@@ -56,8 +56,8 @@ class RuntimeBench {
         warmHub(w, "acme/bench", HUB_WARMUP);
 
         Medians perCall = measure(w, cri, "jvm", RUNS, report);
-        report.add(String.format("Runtime create+start (closure cached), a JVM per call: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10)",
-                perCall.create, perCall.createPlain, perCall.createRatio()));
+        report.add(String.format("Runtime create+start (closure cached), a JVM per call: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10; CPU stolen %d%%)",
+                perCall.create, perCall.createPlain, perCall.createRatio(), perCall.stolen));
         report.add(String.format("Runtime exec, a JVM per call: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
                 perCall.exec, perCall.execPlain, perCall.execRatio()));
 
@@ -75,8 +75,8 @@ class RuntimeBench {
             daemon.destroy();
             daemon.waitFor();
         }
-        report.add(String.format("Runtime create+start (closure cached), resident daemon: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10)",
-                resident.create, resident.createPlain, resident.createRatio()));
+        report.add(String.format("Runtime create+start (closure cached), resident daemon: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10; CPU stolen %d%%)",
+                resident.create, resident.createPlain, resident.createRatio(), resident.stolen));
         report.add(String.format("Runtime exec, resident daemon: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
                 resident.exec, resident.execPlain, resident.execRatio()));
 
@@ -111,7 +111,8 @@ class RuntimeBench {
         }
     }
 
-    private record Medians(long create, long createPlain, long exec, long execPlain) {
+    /** {@code stolen}: the share of CPU time the hypervisor took during the runs, in percent (it decides most tails). */
+    private record Medians(long create, long createPlain, long exec, long execPlain, long stolen) {
         double createRatio() {
             return (double) create / createPlain;
         }
@@ -132,6 +133,7 @@ class RuntimeBench {
         List<Long> execFlox = new ArrayList<>();
         List<Long> execPlain = new ArrayList<>();
         List<String> phases = new ArrayList<>();
+        long[] ticks = cpuTicks();
         for (int i = 0; i < runs; i++) {
             String floxYaml = pod("bench-" + label + "-flox-" + i, "flox", Map.of("flox.dev/environment", "acme/bench"),
                     container("app", Pods.BUSYBOX, List.of("sleep", "3600")));
@@ -169,7 +171,9 @@ class RuntimeBench {
         }
         report.add("  " + label + ": create+start runs (ms): flox " + flox + ", runc " + plain + "; exec runs (ms): flox " + execFlox
                 + ", runc " + execPlain + "; the runtime's own create phases (ms since it began): " + phases);
-        return new Medians(median(flox), median(plain), median(execFlox), median(execPlain));
+        long[] after = cpuTicks();
+        long stolen = after[1] > ticks[1] ? 100 * (after[0] - ticks[0]) / (after[1] - ticks[1]) : 0;
+        return new Medians(median(flox), median(plain), median(execFlox), median(execPlain), stolen);
     }
 
     /** The create timings the runtime logged for {@code containerId}, e.g. {@code spec=0.2 pod=0.8 … record=3.1}. */
@@ -180,6 +184,20 @@ class RuntimeBench {
             return m.find() ? m.group(1) : "?";
         } catch (java.io.IOException e) {
             return "?";
+        }
+    }
+
+    /** Steal and total CPU ticks of all CPUs so far ({@code /proc/stat}). */
+    private static long[] cpuTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            return new long[] {f.length > 8 ? Long.parseLong(f[8]) : 0, total};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[] {0, 0};
         }
     }
 
