@@ -156,6 +156,40 @@ class CacheRoutesTest {
     }
 
     @Test
+    void aNarLargerThanTheReadBuffersIsServedWholeAndRealNixCopiesItBackVerified() throws IOException {
+        // 5 MB that does not compress, uploaded uncompressed: the NAR file is streamed through the read buffers
+        byte[] data = new byte[5 * 1024 * 1024 + 12345];
+        new java.util.Random(7).nextBytes(data);
+        Path file = Files.write(dir.resolve("big.bin"), data);
+        String big = nix.add(file);
+        assertThat(copyToHub("none", WRITER_TOKEN, big).exitCode()).isZero();
+        roots.put(READER_TOKEN, Set.of(StorePath.parse(big)));
+
+        Path fresh = dir.resolve("fresh-big");
+        RealNix.Result copyBack = nixWith("netrc-file = " + netrc(READER_TOKEN) + "\ntrusted-public-keys = " + hubKey.publicKey()
+                + "\nrequire-sigs = true", "nix", "copy", "--from", cacheUrl(), "--to", fresh.toString(), big);
+        assertThat(copyBack.exitCode()).as(copyBack.stderr()).isZero();
+        assertThat(Files.readAllBytes(Path.of(fresh + big))).isEqualTo(data);
+        // twice more at once: the buffers one download gives back serve the next
+        try (BinaryCacheClient client = BinaryCacheClient.builder(URI.create(cacheUrl()))
+                .trustedKeys(TrustedKeys.of(hubKey.publicKey())).credentials("x", READER_TOKEN).build()) {
+            NarInfo info = client.closure(List.of(StorePath.parse(big))).get(StorePath.parse(big));
+            byte[] expected = nix.dump(nix.realPath(big));
+            List<java.util.concurrent.CompletableFuture<byte[]>> downloads = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                downloads.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    ByteArrayOutputStream nar = new ByteArrayOutputStream();
+                    client.fetchNar(info, in -> in.transferTo(nar));
+                    return nar.toByteArray();
+                }));
+            }
+            for (var d : downloads) {
+                assertThat(d.join()).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
     void copyingAgainIsANoOpAndTheUploadersSignatureIsKeptBesideTheHubs() throws IOException {
         List<String> paths = closure();
         RealNix.KeyPair uploaderKey = nix.generateKey("uploader-1", dir);
