@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SequencedMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.imageless.environment.manifest.SemanticVersion;
 import org.imageless.hub.Hub;
 import org.imageless.hub.HubException;
@@ -43,9 +42,9 @@ import org.jdbi.v3.core.Jdbi;
  * would close it; the cache does not record uploaders yet.)
  *
  * <p>{@link #readableRoots} feeds the binary cache's read rule: the outputs of every package version
- * the principal may read. It is answered from a snapshot in memory, replaced after each publish or
- * visibility change in this process and reloaded when older than {@value #SNAPSHOT_SECONDS} seconds
- * (for changes made by another replica on the same PostgreSQL).
+ * the principal may read. It is answered from a snapshot in memory ({@link org.imageless.hub.db.ReplicaSnapshot}),
+ * loaded again at once after each publish or visibility change in this process and in the background
+ * when older than {@value #SNAPSHOT_SECONDS} seconds (for changes made by another replica on the same PostgreSQL).
  */
 public final class Catalog {
 
@@ -55,7 +54,10 @@ public final class Catalog {
     private final Jdbi jdbi;
     private final Access access;
     private final CacheStorage storage;
-    private volatile Roots roots;
+    /** Moves on with each publish or visibility change in this process: the roots are loaded again at once. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    private final org.imageless.hub.db.ReplicaSnapshot<Roots> roots = new org.imageless.hub.db.ReplicaSnapshot<>(
+            java.time.Duration.ofSeconds(SNAPSHOT_SECONDS), changes::get, v -> loadRoots());
     private volatile java.util.function.BiPredicate<Principal, StorePath> mayReference = (p, path) -> true;
 
     public Catalog(Hub hub, CacheStorage storage) {
@@ -139,7 +141,7 @@ public final class Catalog {
                         publication.license(), publication.unfree(), publication.broken(), Instant.ofEpochMilli(now),
                         publisher.name(), publication.systems());
             });
-            roots = null;
+            changes.incrementAndGet();
             return published;
         } catch (RuntimeException e) {
             if (!(e instanceof HubException) && Constraints.violated(e)) {
@@ -171,7 +173,7 @@ public final class Catalog {
         access.checkWrite(principal, pkgPath.owner());
         jdbi.useHandle(h -> h.createUpdate("UPDATE catalog_packages SET visibility = :v WHERE owner = :o AND name = :n")
                 .bind("v", visibility.label()).bind("o", pkgPath.owner()).bind("n", pkgPath.name()).execute());
-        roots = null;
+        changes.incrementAndGet();
     }
 
     // ---------------------------------------------------------------- read
@@ -314,7 +316,7 @@ public final class Catalog {
      */
     /** Every package's outputs, whoever may read them (the cache protects their closures). */
     public Collection<StorePath> allRoots() {
-        Roots r = roots();
+        Roots r = roots.get();
         if (r.privateByOwner().isEmpty()) {
             return r.publicRoots();
         }
@@ -324,7 +326,7 @@ public final class Catalog {
     }
 
     public Collection<StorePath> readableRoots(Principal principal) {
-        Roots r = roots();
+        Roots r = roots.get();
         if (r.privateByOwner().isEmpty()) {
             return r.publicRoots();
         }
@@ -340,19 +342,9 @@ public final class Catalog {
         return result == null ? r.publicRoots() : result;
     }
 
-    private record Roots(Set<StorePath> publicRoots, Map<String, Set<StorePath>> privateByOwner, long loadedAtNanos) {}
-
-    private Roots roots() {
-        Roots r = roots;
-        if (r == null || System.nanoTime() - r.loadedAtNanos() > TimeUnit.SECONDS.toNanos(SNAPSHOT_SECONDS)) {
-            r = loadRoots();
-            roots = r;
-        }
-        return r;
-    }
+    private record Roots(Set<StorePath> publicRoots, Map<String, Set<StorePath>> privateByOwner) {}
 
     private Roots loadRoots() {
-        long started = System.nanoTime();
         Set<StorePath> publicRoots = new HashSet<>();
         Map<String, Set<StorePath>> privateByOwner = new HashMap<>();
         jdbi.useHandle(h -> h.createQuery("""
@@ -369,6 +361,6 @@ public final class Catalog {
                 }));
         Map<String, Set<StorePath>> frozen = new HashMap<>();
         privateByOwner.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
-        return new Roots(Set.copyOf(publicRoots), Map.copyOf(frozen), started);
+        return new Roots(Set.copyOf(publicRoots), Map.copyOf(frozen));
     }
 }

@@ -1,5 +1,8 @@
 package org.imageless.hub.environment;
 
+import java.time.Duration;
+import org.imageless.hub.db.ReplicaSnapshot;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -9,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.lib.ObjectId;
 import org.imageless.environment.generation.Generation;
 import org.imageless.environment.generation.GenerationsMetadata;
@@ -25,9 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The binary cache's readable roots that environments contribute: the store paths of every
  * generation's lock (every package, every system, every output) of the environments a principal may
- * read. Answered from a snapshot in memory (the cache asks per narinfo/NAR request), reloaded when
- * this process changed an environment ({@link Environments#changeCount()}) or when older than
- * {@value #SNAPSHOT_SECONDS} seconds (changes made by other replicas). The paths of a branch are
+ * read. Answered from a snapshot in memory (the cache asks per narinfo/NAR request, {@link ReplicaSnapshot}),
+ * reloaded at once when this process changed an environment ({@link Environments#changeCount()}) and in
+ * the background when older than {@value #SNAPSHOT_SECONDS} seconds (changes made by other replicas). The paths of a branch are
  * parsed once per branch tip.
  */
 public final class EnvironmentRoots {
@@ -38,21 +40,21 @@ public final class EnvironmentRoots {
     private final Environments environments;
     private final Access access;
     private final Map<String, Paths> byBranch = new ConcurrentHashMap<>();
-    private volatile Snapshot snapshot;
+    private final ReplicaSnapshot<Snapshot> snapshot;
 
     public EnvironmentRoots(Environments environments, Access access) {
         this.environments = environments;
         this.access = access;
+        this.snapshot = new ReplicaSnapshot<>(Duration.ofSeconds(SNAPSHOT_SECONDS), environments::changeCount, v -> load());
     }
 
     private record Paths(ObjectId tip, Set<StorePath> paths) {}
 
-    private record Snapshot(Set<StorePath> publicRoots, Map<String, Set<StorePath>> privateByOwner, Set<StorePath> all,
-                            long changeCount, long loadedAtNanos) {}
+    private record Snapshot(Set<StorePath> publicRoots, Map<String, Set<StorePath>> privateByOwner, Set<StorePath> all) {}
 
     /** The lock store paths of every environment {@code principal} may read. */
     public Collection<StorePath> readableRoots(Principal principal) {
-        Snapshot s = snapshot();
+        Snapshot s = snapshot.get();
         if (s.privateByOwner().isEmpty()) {
             return s.publicRoots();
         }
@@ -70,22 +72,10 @@ public final class EnvironmentRoots {
 
     /** The lock store paths of every environment, whoever may read them. */
     public Collection<StorePath> allRoots() {
-        return snapshot().all();
+        return snapshot.get().all();
     }
 
-    private Snapshot snapshot() {
-        Snapshot s = snapshot;
-        long changes = environments.changeCount();
-        if (s == null || s.changeCount() != changes
-                || System.nanoTime() - s.loadedAtNanos() > TimeUnit.SECONDS.toNanos(SNAPSHOT_SECONDS)) {
-            s = load(changes);
-            snapshot = s;
-        }
-        return s;
-    }
-
-    private Snapshot load(long changes) {
-        long started = System.nanoTime();
+    private Snapshot load() {
         Set<StorePath> publicRoots = new HashSet<>();
         Map<String, Set<StorePath>> privateByOwner = new HashMap<>();
         Set<String> seen = new HashSet<>();
@@ -104,7 +94,7 @@ public final class EnvironmentRoots {
         privateByOwner.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
         Set<StorePath> all = new HashSet<>(publicRoots);
         privateByOwner.values().forEach(all::addAll);
-        return new Snapshot(Set.copyOf(publicRoots), Map.copyOf(frozen), Set.copyOf(all), changes, started);
+        return new Snapshot(Set.copyOf(publicRoots), Map.copyOf(frozen), Set.copyOf(all));
     }
 
     private Set<StorePath> paths(String owner, String name, String key) {
