@@ -81,11 +81,12 @@ final class AotTraining {
         for (int i = 0; i < rounds; i++) {
             // the pod's sandbox (in resident mode it prepares the pod's environment), then its container; every
             // fourth container has no sandbox before it (as a restart) and resolves itself
-            Path sandbox = Files.createDirectories(dir.resolve("sandbox" + i + "/rootfs")).getParent();
-            Files.writeString(sandbox.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/pause\"],"
-                    + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
-                    + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"sandbox\",\"flox.dev/environment\":\"o/n\"}}");
+            Path sandbox = dir.resolve("sandbox" + i);
             if (i % 4 != 2) {
+                Files.createDirectories(sandbox.resolve("rootfs"));
+                Files.writeString(sandbox.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/pause\"],"
+                        + "\"env\":[\"PATH=/usr/bin:/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":[],"
+                        + "\"annotations\":{\"io.kubernetes.cri.container-type\":\"sandbox\",\"flox.dev/environment\":\"o/n\"}}");
                 ContainerRuntime.run(new String[] {"create", log, sandbox.toString(), "s" + i}, env);
             }
             Path bundle = Files.createDirectories(dir.resolve("bundle" + i + "/rootfs")).getParent();
