@@ -252,8 +252,12 @@ public final class CacheStorage {
             return sameOrConflict(existing, info);
         }
         String fileName = narFileName(info);
-        Path nar = locateNar(fileName, path);
-        verifyNar(info, nar);
+        try {
+            verifyNar(info, locateNar(fileName, path));
+        } catch (NoSuchFileException e) {
+            // a concurrent upload of the same path published the file (incoming/ to nar/) after it was located
+            verifyNar(info, locateNar(fileName, path));
+        }
         List<StorePath> missing = info.references().stream()
                 .filter(r -> !r.equals(path) && !contains(r))
                 .toList();
@@ -311,6 +315,10 @@ public final class CacheStorage {
         Path uploaded = incomingDir.resolve(fileName);
         if (Files.isRegularFile(uploaded)) {
             return uploaded;
+        }
+        // a file only ever moves from incoming/ to nar/: a concurrent publish may have moved it between the two looks
+        if (Files.isRegularFile(inCache)) {
+            return inCache;
         }
         throw NixException.invalid("narinfo of %s names nar/%s, which was not uploaded; upload the NAR file first",
                 path, fileName);

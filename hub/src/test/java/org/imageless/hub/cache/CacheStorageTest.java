@@ -49,6 +49,35 @@ class CacheStorageTest {
     }
 
     @Test
+    void uploadsOfOnePathThatRaceEachOtherAllSucceedWithOneRecord() throws Exception {
+        // nix copy from several machines at once: a narinfo may look for its NAR in incoming/ just as another
+        // upload of the same path publishes it to nar/
+        for (int round = 0; round < 30; round++) {
+            CacheStorage fresh = CacheStorage.open(dir.resolve("race-" + round), SigningKey.generate("hub-1"));
+            StorePath path = StorePath.parse("/nix/store/" + "abcdfghijklmnpqrsvwxyz0123456789".substring(0, 31) + (round % 10) + "-race");
+            byte[] nar = ("race " + round).getBytes(StandardCharsets.UTF_8);
+            Hash h = Hash.sha256(nar);
+            String file = h.base32Digest() + ".nar";
+            byte[] info = new NarInfo(path, "nar/" + file, "none", Optional.of(h), nar.length, h, nar.length, List.of(),
+                    Optional.empty(), Optional.empty(), List.of(), Optional.empty()).format().getBytes(StandardCharsets.UTF_8);
+            List<java.util.concurrent.Future<?>> uploads = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 8; i++) {
+                    uploads.add(pool.submit(() -> {
+                        fresh.putNar(file, new ByteArrayInputStream(nar));
+                        return fresh.putNarInfo(path.hashPart(), new ByteArrayInputStream(info));
+                    }));
+                }
+            }
+            for (var u : uploads) {
+                u.get(); // throws if an upload was refused
+            }
+            assertThat(fresh.size()).isEqualTo(1);
+            assertThat(fresh.narFile(file)).isPresent();
+        }
+    }
+
+    @Test
     void closureFollowsReferencesAndLeavesOutAbsentRoots() throws IOException {
         upload(A, "a");
         upload(B, "b", A, B); // a self-reference is allowed, as in Nix
