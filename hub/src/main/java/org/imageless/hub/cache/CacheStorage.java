@@ -256,7 +256,11 @@ public final class CacheStorage {
             verifyNar(info, locateNar(fileName, path));
         } catch (NoSuchFileException e) {
             // a concurrent upload of the same path published the file (incoming/ to nar/) after it was located
-            verifyNar(info, locateNar(fileName, path));
+            try {
+                verifyNar(info, locateNar(fileName, path));
+            } catch (NoSuchFileException again) {
+                throw notUploaded(path, fileName);
+            }
         }
         List<StorePath> missing = info.references().stream()
                 .filter(r -> !r.equals(path) && !contains(r))
@@ -320,11 +324,19 @@ public final class CacheStorage {
         if (Files.isRegularFile(inCache)) {
             return inCache;
         }
-        throw NixException.invalid("narinfo of %s names nar/%s, which was not uploaded; upload the NAR file first",
+        throw notUploaded(path, fileName);
+    }
+
+    private static NixException notUploaded(StorePath path, String fileName) {
+        return NixException.invalid("narinfo of %s names nar/%s, which was not uploaded; upload the NAR file first",
                 path, fileName);
     }
 
-    /** FileSize, then NarHash and NarSize of the decompressed stream; the file's FileHash was checked on upload. */
+    /**
+     * FileSize, then NarHash and NarSize of the decompressed stream; the file's FileHash was checked on upload.
+     *
+     * @throws NoSuchFileException {@code nar} is gone (published from incoming/ to nar/ since it was located)
+     */
     private static void verifyNar(NarInfo info, Path nar) throws IOException {
         StorePath path = info.storePath();
         MessageDigest md = HashAlgorithm.SHA256.newDigest();
@@ -346,9 +358,6 @@ public final class CacheStorage {
                 throw NixException.corrupt("NAR of %s in nar/%s cannot be decompressed as %s: %s", path,
                         nar.getFileName(), info.compression(), e.getMessage());
             }
-        } catch (NoSuchFileException e) {
-            throw NixException.invalid("narinfo of %s names nar/%s, which was not uploaded; upload the NAR file first",
-                    path, nar.getFileName());
         }
         Hash actual = new Hash(HashAlgorithm.SHA256, md.digest());
         if (!actual.equals(info.narHash()) || narSize != info.narSize()) {
