@@ -312,15 +312,13 @@ public final class CacheStorage {
     }
 
     private Path locateNar(String fileName, StorePath path) {
-        Path inCache = narDir.resolve(fileName);
-        if (Files.isRegularFile(inCache)) {
-            return inCache;
-        }
+        // incoming/ first: a file only ever moves from incoming/ to nar/, so one a concurrent publish moves
+        // after the first look is found by the second
         Path uploaded = incomingDir.resolve(fileName);
         if (Files.isRegularFile(uploaded)) {
             return uploaded;
         }
-        // a file only ever moves from incoming/ to nar/: a concurrent publish may have moved it between the two looks
+        Path inCache = narDir.resolve(fileName);
         if (Files.isRegularFile(inCache)) {
             return inCache;
         }
