@@ -51,8 +51,6 @@ public final class CacheRoutes<P> {
     private static final String NAR_TYPE = "application/x-nix-nar";
     private static final String CACHE_INFO_TYPE = "text/x-nix-cache-info";
     private static final String NARINFO_SUFFIX = ".narinfo";
-    /** Mapped at most this much at a time when streaming a NAR. */
-    private static final long MAP_CHUNK = 64L * 1024 * 1024;
 
     private final CacheStorage storage;
     private final PrincipalResolver<P> principals;
@@ -127,21 +125,18 @@ public final class CacheRoutes<P> {
     }
 
     /**
-     * Jetty writes mapped file regions straight to the socket; other containers get a large-buffer copy.
-     * Each region is unmapped as soon as it is written (not when the collector gets to it), so a
-     * served file holds no memory and the kernel may drop its pages from the cache as usual.
+     * With Jetty, a NAR larger than two read buffers is {@link #pipelined}; a smaller one is mapped and
+     * written straight to the socket, and unmapped as soon as it is written (not when the collector gets to
+     * it), so a served file holds no memory. Other containers get a large-buffer copy.
      */
     private static void send(FileChannel ch, long size, ServletOutputStream out) throws IOException {
-        if (out instanceof HttpOutput jetty && size > 2 * READ_CHUNK) {
-            pipelined(ch, size, jetty);
-            return;
-        }
         if (out instanceof HttpOutput jetty) {
-            for (long pos = 0; pos < size; pos += MAP_CHUNK) {
-                try (Arena arena = Arena.ofShared()) {
-                    MemorySegment region = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(MAP_CHUNK, size - pos), arena);
-                    jetty.write(region.asByteBuffer());
-                }
+            if (size > 2 * READ_CHUNK) {
+                pipelined(ch, size, jetty);
+                return;
+            }
+            try (Arena arena = Arena.ofShared()) {
+                jetty.write(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asByteBuffer());
             }
             return;
         }
