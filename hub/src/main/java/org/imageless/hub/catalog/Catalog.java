@@ -19,6 +19,7 @@ import org.imageless.hub.HubException;
 import org.imageless.hub.auth.Access;
 import org.imageless.hub.auth.Principal;
 import org.imageless.hub.auth.Visibility;
+import org.imageless.hub.cache.VisibleRoots;
 import org.imageless.hub.cache.CacheStorage;
 import org.imageless.hub.db.Constraints;
 import org.imageless.nix.NixException;
@@ -56,7 +57,7 @@ public final class Catalog {
     private final CacheStorage storage;
     /** Moves on with each publish or visibility change in this process: the roots are loaded again at once. */
     private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
-    private final org.imageless.hub.db.ReplicaSnapshot<Roots> roots = new org.imageless.hub.db.ReplicaSnapshot<>(
+    private final org.imageless.hub.db.ReplicaSnapshot<VisibleRoots> roots = new org.imageless.hub.db.ReplicaSnapshot<>(
             java.time.Duration.ofSeconds(SNAPSHOT_SECONDS), changes::get, v -> loadRoots());
     private volatile java.util.function.BiPredicate<Principal, StorePath> mayReference = (p, path) -> true;
 
@@ -310,41 +311,20 @@ public final class Catalog {
 
     // ---------------------------------------------------------------- binary cache
 
+    /** Every package's outputs, whoever may read them (the cache protects their closures). */
+    public Collection<StorePath> allRoots() {
+        return roots.get().all();
+    }
+
     /**
      * The store paths (outputs of every version, every system) of the packages {@code principal} may
      * read: the roots the binary cache serves closures of. Answered from memory; see the class comment.
      */
-    /** Every package's outputs, whoever may read them (the cache protects their closures). */
-    public Collection<StorePath> allRoots() {
-        Roots r = roots.get();
-        if (r.privateByOwner().isEmpty()) {
-            return r.publicRoots();
-        }
-        List<StorePath> all = new ArrayList<>(r.publicRoots());
-        r.privateByOwner().values().forEach(all::addAll);
-        return all;
-    }
-
     public Collection<StorePath> readableRoots(Principal principal) {
-        Roots r = roots.get();
-        if (r.privateByOwner().isEmpty()) {
-            return r.publicRoots();
-        }
-        List<StorePath> result = null;
-        for (Map.Entry<String, Set<StorePath>> e : r.privateByOwner().entrySet()) {
-            if (access.canRead(principal, e.getKey(), Visibility.PRIVATE)) {
-                if (result == null) {
-                    result = new ArrayList<>(r.publicRoots());
-                }
-                result.addAll(e.getValue());
-            }
-        }
-        return result == null ? r.publicRoots() : result;
+        return roots.get().readableBy(principal, access);
     }
 
-    private record Roots(Set<StorePath> publicRoots, Map<String, Set<StorePath>> privateByOwner) {}
-
-    private Roots loadRoots() {
+    private VisibleRoots loadRoots() {
         Set<StorePath> publicRoots = new HashSet<>();
         Map<String, Set<StorePath>> privateByOwner = new HashMap<>();
         jdbi.useHandle(h -> h.createQuery("""
@@ -359,8 +339,6 @@ public final class Catalog {
                         privateByOwner.computeIfAbsent(row.get(0), k -> new HashSet<>()).add(path);
                     }
                 }));
-        Map<String, Set<StorePath>> frozen = new HashMap<>();
-        privateByOwner.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
-        return new Roots(Set.copyOf(publicRoots), Map.copyOf(frozen));
+        return VisibleRoots.of(publicRoots, privateByOwner);
     }
 }

@@ -3,11 +3,9 @@ package org.imageless.hub.environment;
 import java.time.Duration;
 import org.imageless.hub.db.ReplicaSnapshot;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,6 +18,7 @@ import org.imageless.environment.lock.Lockfile;
 import org.imageless.hub.auth.Access;
 import org.imageless.hub.auth.Principal;
 import org.imageless.hub.auth.Visibility;
+import org.imageless.hub.cache.VisibleRoots;
 import org.imageless.nix.store.StorePath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,7 @@ public final class EnvironmentRoots {
     private final Environments environments;
     private final Access access;
     private final Map<String, Paths> byBranch = new ConcurrentHashMap<>();
-    private final ReplicaSnapshot<Snapshot> snapshot;
+    private final ReplicaSnapshot<VisibleRoots> snapshot;
 
     public EnvironmentRoots(Environments environments, Access access) {
         this.environments = environments;
@@ -50,24 +49,9 @@ public final class EnvironmentRoots {
 
     private record Paths(ObjectId tip, Set<StorePath> paths) {}
 
-    private record Snapshot(Set<StorePath> publicRoots, Map<String, Set<StorePath>> privateByOwner, Set<StorePath> all) {}
-
     /** The lock store paths of every environment {@code principal} may read. */
     public Collection<StorePath> readableRoots(Principal principal) {
-        Snapshot s = snapshot.get();
-        if (s.privateByOwner().isEmpty()) {
-            return s.publicRoots();
-        }
-        List<StorePath> result = null;
-        for (Map.Entry<String, Set<StorePath>> e : s.privateByOwner().entrySet()) {
-            if (access.canRead(principal, e.getKey(), Visibility.PRIVATE)) {
-                if (result == null) {
-                    result = new ArrayList<>(s.publicRoots());
-                }
-                result.addAll(e.getValue());
-            }
-        }
-        return result == null ? s.publicRoots() : result;
+        return snapshot.get().readableBy(principal, access);
     }
 
     /** The lock store paths of every environment, whoever may read them. */
@@ -75,7 +59,7 @@ public final class EnvironmentRoots {
         return snapshot.get().all();
     }
 
-    private Snapshot load() {
+    private VisibleRoots load() {
         Set<StorePath> publicRoots = new HashSet<>();
         Map<String, Set<StorePath>> privateByOwner = new HashMap<>();
         Set<String> seen = new HashSet<>();
@@ -90,11 +74,7 @@ public final class EnvironmentRoots {
             }
         }
         byBranch.keySet().retainAll(seen);
-        Map<String, Set<StorePath>> frozen = new HashMap<>();
-        privateByOwner.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
-        Set<StorePath> all = new HashSet<>(publicRoots);
-        privateByOwner.values().forEach(all::addAll);
-        return new Snapshot(Set.copyOf(publicRoots), Map.copyOf(frozen), Set.copyOf(all));
+        return VisibleRoots.of(publicRoots, privateByOwner);
     }
 
     private Set<StorePath> paths(String owner, String name, String key) {
