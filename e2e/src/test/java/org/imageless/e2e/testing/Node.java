@@ -12,8 +12,8 @@ import java.util.List;
  * from {@code runtime/src/main/sh/flox-container-runtime} (as {@code scripts/make-launchers.sh} does,
  * with this test's class path) that sets {@code FLOX_NODE_CONFIG} to this node's {@code node.toml},
  * whose store and state are under {@link #dir()}. With system property {@code e2e.launcher} (a
- * launcher {@code make build} wrote, e.g. {@code bin/flox-container-runtime}), a two-line wrapper
- * that sets {@code FLOX_NODE_CONFIG} and runs it instead.
+ * launcher {@code make build} wrote, e.g. {@code bin/flox-container-runtime}), a copy of that
+ * launcher with the same line added.
  */
 public record Node(String handler, Path dir, Path launcher, Path config) {
 
@@ -39,23 +39,23 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
             // -De2e.runtime.timings=true: create logs its phase timings (an info line in runc's log)
             String timings = Boolean.getBoolean("e2e.runtime.timings") ? "FLOX_RUNTIME_TIMINGS=1; export FLOX_RUNTIME_TIMINGS\n" : "";
             String built = System.getProperty("e2e.launcher", "");
+            String text;
             if (!built.isBlank()) {
-                // a launcher from scripts/make-launchers.sh (packaged jars, AOT cache), as installed on nodes
+                // a launcher from scripts/make-launchers.sh (packaged jars, AOT cache), as installed on nodes: its
+                // text, so that each call runs one shell as on a node (a wrapper that execs it would add a second)
                 Path real = Path.of(built).toAbsolutePath();
                 if (!Files.isExecutable(real)) {
                     throw new IllegalStateException("e2e.launcher=" + built + " is not an executable: run 'make build' first");
                 }
-                Files.writeString(launcher, "#!/bin/sh\nFLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG\n" + timings + "exec '"
-                        + real + "' \"$@\"\n");
-                Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-                return new Node(handler, dir, launcher, config);
+                text = Files.readString(real);
+            } else {
+                String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                text = Files.readString(TEMPLATE)
+                        .replace("@JAVA@", java)
+                        .replace("@JVM_OPTS@", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -XX:-UsePerfData")
+                        .replace("@CP@", launcherClassPath())
+                        .replace("@AOT@", dir.resolve("none.aot").toString());
             }
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            String text = Files.readString(TEMPLATE)
-                    .replace("@JAVA@", java)
-                    .replace("@JVM_OPTS@", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -XX:-UsePerfData")
-                    .replace("@CP@", launcherClassPath())
-                    .replace("@AOT@", dir.resolve("none.aot").toString());
             int firstLine = text.indexOf('\n') + 1;
             text = text.substring(0, firstLine)
                     + "FLOX_NODE_CONFIG='" + config + "'; export FLOX_NODE_CONFIG # e2e node " + handler + "\n" + timings
