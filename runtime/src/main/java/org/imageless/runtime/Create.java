@@ -101,12 +101,14 @@ public final class Create {
             return new Result(Optional.of(p.why()), null, null, Set.of(), Set.of());
         }
         ContainerRole.Activate activate = (ContainerRole.Activate) role;
-        PodAnnotations pod = activate.annotations();
-        EnvironmentRef ref = pod.environment().orElseThrow();
+        PodAnnotations annotations = activate.annotations();
+        EnvironmentRef ref = annotations.environment().orElseThrow();
         Optional<String> token = token(spec);
         lap(timings, "spec", t0);
-        Prepared prepared = resident ? fromPod(spec, activate.containerName(), ref, token, id, t0) : null;
-        if (prepared != null) {
+        PodPreparations.Ready pod = resident ? fromPod(spec, activate.containerName(), ref, token, t0) : null;
+        Prepared prepared;
+        if (pod != null) {
+            prepared = pod.prepared();
             lap(timings, "pod", t0);
         } else {
             prepared = prepare(ref, token, id, null, timings, t0);
@@ -116,9 +118,9 @@ public final class Create {
         Set<StorePath> closure = prepared.closure();
         NodeStore store = prepared.store();
         Thread report = null;
-        if (!pod.disableMetrics() && resolved.offlineNote().isEmpty()) {
+        if (!annotations.disableMetrics() && resolved.offlineNote().isEmpty()) {
             HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
-            String event = event(spec, resolved, activate.containerName(), pod);
+            String event = event(spec, resolved, activate.containerName(), annotations);
             if (resident) {
                 DeferredReports.submit(hub, event); // the daemon lives on: sent once the start is done
             } else {
@@ -132,16 +134,18 @@ public final class Create {
             }
         }
 
-        Activation activation = activation(spec, bundle, store, resolved, view, pod);
+        Activation activation = activation(spec, bundle, store, resolved, view, annotations);
         lap(timings, "activation", t0);
         List<SpecEdit> edits = new ArrayList<>();
-        if (pod.nixMutable()) {
+        if (annotations.nixMutable()) {
             Path dir = config.mutableDir(id);
             edits.add(new OverlayForMutable(dir, store.dir(), prepareMutable(dir, store, closure,
                     spec.process().uid(), spec.process().gid())));
         } else {
-            edits.add(new MountClosure(prepareMountPoints(config.containerDir(id).resolve("store"), store, closure),
-                    store.dir(), new TreeSet<>(closure)));
+            // the pod's mount points serve all of its containers (each binds them read-only)
+            Path points = pod != null && pod.mountPoints().isPresent() ? pod.mountPoints().get()
+                    : prepareMountPoints(config.containerDir(id).resolve("store"), store, closure);
+            edits.add(new MountClosure(points, store.dir(), new TreeSet<>(closure)));
         }
         lap(timings, "mounts", t0);
         for (ProcessEdit e : processEdits(activation)) {
@@ -155,7 +159,7 @@ public final class Create {
         }
         spec.write(bundle.resolve("config.json"));
         lap(timings, "edits", t0);
-        if (!pod.skipContainersExec().contains(activate.containerName())) {
+        if (!annotations.skipContainersExec().contains(activate.containerName())) {
             activation.write(config.containerDir(id));
         }
         lap(timings, "record", t0);
@@ -219,13 +223,19 @@ public final class Create {
     /**
      * The pod's environment resolved and prepared in the background while its sandbox starts
      * ({@link PodPreparations}); the hub is asked with the node's token or none, as the sandbox has no
-     * secret mounts. Nothing is reported from here: a container that cannot use it resolves itself.
+     * secret mounts. The closure is recorded as the sandbox's gc root (removed with the sandbox, which
+     * outlives its containers) and, unless the pod is nix-mutable, its mount points are made once for
+     * all of the pod's containers, under the sandbox's directory. Nothing is reported from here: a
+     * container that cannot use it resolves itself.
      */
     private void beginForPod(Spec sandbox, String sandboxId) {
         Optional<EnvironmentRef> ref;
         Optional<String> token;
+        boolean mutable;
         try {
-            ref = PodAnnotations.parse(sandbox.annotations()).environment();
+            PodAnnotations annotations = PodAnnotations.parse(sandbox.annotations());
+            ref = annotations.environment();
+            mutable = annotations.nixMutable();
             token = token(sandbox);
         } catch (RuntimeException | IOException e) {
             return; // the containers' creates say what is wrong
@@ -243,7 +253,10 @@ public final class Create {
             GcRoots roots = new GcRoots(config.stateDir());
             NodeStore store = NodeStore.open(config.storeDir(), config.tmpDir());
             try (GcRoots.Held held = roots.shared()) {
-                return prepareResolved(store, roots, resolved, token, null, null, new StringBuilder(), System.nanoTime());
+                Prepared p = prepareResolved(store, roots, resolved, token, sandboxId, null, new StringBuilder(), System.nanoTime());
+                Optional<Path> points = mutable ? Optional.empty()
+                        : Optional.of(prepareMountPoints(config.containerDir(sandboxId).resolve("store"), store, p.closure()));
+                return new PodPreparations.Ready(p, points);
             } catch (IOException e) {
                 throw new NixException(NixException.Kind.IO, "preparing " + ref.get() + ": " + e, e);
             }
@@ -251,27 +264,17 @@ public final class Create {
     }
 
     /**
-     * What this container's pod sandbox prepared ({@link PodPreparations#take}), recorded as the container's
-     * gc root and checked to be still in the store; null when the container must resolve itself.
+     * What this container's pod sandbox prepared ({@link PodPreparations#take}), with the hub's warnings
+     * logged; null when the container must resolve itself. The closure is the sandbox's gc root already.
      */
-    private Prepared fromPod(Spec spec, String containerName, EnvironmentRef ref, Optional<String> token, String containerId,
-                             long began) throws IOException {
-        Optional<PodPreparations.Taken> ready = PodPreparations.take(spec.annotations().get(ContainerRole.SANDBOX_ID),
+    private PodPreparations.Ready fromPod(Spec spec, String containerName, EnvironmentRef ref, Optional<String> token, long began) {
+        Optional<PodPreparations.Taken> taken = PodPreparations.take(spec.annotations().get(ContainerRole.SANDBOX_ID),
                 containerName, ref, token, began);
-        if (ready.isEmpty()) {
+        if (taken.isEmpty()) {
             return null;
         }
-        Prepared p = ready.get().prepared();
-        GcRoots roots = new GcRoots(config.stateDir());
-        try (GcRoots.Held held = roots.shared()) {
-            roots.write(containerId, p.closure());
-            // unrooted until now: a store gc in between may have removed some of it
-            if (!p.closure().stream().allMatch(p.store()::isValid)) {
-                return null;
-            }
-        }
-        ready.get().hubWarnings().forEach(w -> log.warning("the hub says about " + ref + ": " + w));
-        return p;
+        taken.get().hubWarnings().forEach(w -> log.warning("the hub says about " + ref + ": " + w));
+        return taken.get().ready();
     }
 
     /** The rest of {@link #prepare}, once the hub answered: realise the installed outputs, build the view. */

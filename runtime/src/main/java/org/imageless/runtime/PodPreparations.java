@@ -43,7 +43,7 @@ final class PodPreparations {
         private final Optional<String> token;
         private final long began = System.nanoTime();
         private final Set<String> started = ConcurrentHashMap.newKeySet();
-        private final CompletableFuture<Create.Prepared> prepared = new CompletableFuture<>();
+        private final CompletableFuture<Ready> prepared = new CompletableFuture<>();
         private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         private volatile long answered;
         private volatile boolean fromHub;
@@ -63,8 +63,15 @@ final class PodPreparations {
         }
     }
 
-    /** What a container takes: the preparation, and what the hub warned about when it answered. */
-    record Taken(Create.Prepared prepared, java.util.List<String> hubWarnings) {
+    /**
+     * A pod's environment, ready for its containers: prepared (its closure rooted as the sandbox's), and the
+     * closure's mount points unless the pod is nix-mutable (a container's create then makes none of its own).
+     */
+    record Ready(Create.Prepared prepared, Optional<java.nio.file.Path> mountPoints) {
+    }
+
+    /** What a container takes: what its sandbox made ready, and what the hub warned about when it answered. */
+    record Taken(Ready ready, java.util.List<String> hubWarnings) {
     }
 
     private static final ConcurrentHashMap<String, Work> BY_SANDBOX = new ConcurrentHashMap<>();
@@ -76,7 +83,7 @@ final class PodPreparations {
      * Starts preparing {@code ref} for sandbox {@code sandboxId} in the background: {@code work} resolves
      * (calling {@link Work#answered} with the hub's answer) and prepares it, or throws.
      */
-    static void begin(String sandboxId, EnvironmentRef ref, Optional<String> token, Function<Work, Create.Prepared> work) {
+    static void begin(String sandboxId, EnvironmentRef ref, Optional<String> token, Function<Work, Ready> work) {
         if (BY_SANDBOX.size() >= KEPT) {
             long now = System.nanoTime();
             BY_SANDBOX.values().removeIf(w -> now - w.began > 2 * FRESH.toNanos());
@@ -112,8 +119,8 @@ final class PodPreparations {
             if (w.answered == 0 || !w.fromHub || createBegan - w.answered > FRESH.toNanos() || !w.started.add(name)) {
                 return Optional.empty();
             }
-            Create.Prepared p = w.prepared.get();
-            return p == null ? Optional.empty() : Optional.of(new Taken(p, w.warnings));
+            Ready r = w.prepared.get();
+            return r == null ? Optional.empty() : Optional.of(new Taken(r, w.warnings));
         } catch (ExecutionException e) {
             return Optional.empty();
         } catch (InterruptedException e) {

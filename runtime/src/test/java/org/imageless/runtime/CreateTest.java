@@ -425,7 +425,14 @@ class CreateTest {
         Create.Result app = daemon.run(inPod("sb1", "app-1", "app", pod, List.of()), "p1");
         assertThat(app.environment()).isEqualTo("acme/podenv:1");
         assertThat(Files.readAllLines(log).getLast()).contains("create p1 timings").contains(" pod=").doesNotContain("resolve=");
-        assertThat(Files.readAllLines(config.rootsDir().resolve("p1"))).contains(fixture.busybox, app.view().toString());
+        // the closure is the sandbox's gc root (the sandbox outlives its containers), and the pod's mount
+        // points, made once under the sandbox's directory, are what the container binds at /nix/store
+        assertThat(Files.readAllLines(config.rootsDir().resolve("sb1"))).contains(fixture.busybox, app.view().toString());
+        assertThat(config.rootsDir().resolve("p1")).doesNotExist();
+        Path points = config.containerDir("sb1").resolve("store");
+        assertThat(points.resolve(fixture.busybox.substring("/nix/store/".length()))).isDirectory();
+        assertThat(Files.readString(tmp.resolve("bundles/app-1/config.json"))).contains("\"source\":\"" + points + "\"");
+        assertThat(config.containerDir("p1").resolve("store")).doesNotExist();
         // a second container of the pod: its first start uses it too
         daemon.run(inPod("sb1", "side-1", "side", pod, List.of()), "p2");
         assertThat(Files.readAllLines(log).getLast()).contains("create p2 timings").contains(" pod=");

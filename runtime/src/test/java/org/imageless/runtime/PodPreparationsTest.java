@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class PodPreparationsTest {
 
     static final EnvironmentRef REF = EnvironmentRef.parse("acme/web");
-    static final Create.Prepared PREPARED = new Create.Prepared(null, null, null, Set.of(), Set.of());
+    static final PodPreparations.Ready PREPARED = new PodPreparations.Ready(
+            new Create.Prepared(null, null, null, Set.of(), Set.of()), Optional.empty());
 
     static Resolver.Resolved resolved(Optional<String> offlineNote) {
         return new Resolver.Resolved(REF, 1, null, offlineNote);
@@ -34,7 +35,7 @@ class PodPreparationsTest {
 
         Optional<PodPreparations.Taken> taken = PodPreparations.take("s1", "app", REF, Optional.empty(), now);
         assertThat(taken).isPresent();
-        assertThat(taken.get().prepared()).isSameAs(PREPARED);
+        assertThat(taken.get().ready()).isSameAs(PREPARED);
         assertThat(taken.get().hubWarnings()).containsExactly("expired token ignored");
         assertThat(PodPreparations.take("s1", "app", REF, Optional.empty(), now)).isEmpty(); // a restart
         assertThat(PodPreparations.take("s1", "sidecar", REF, Optional.empty(), now)).isPresent();
