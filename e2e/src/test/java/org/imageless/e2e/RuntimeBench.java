@@ -133,6 +133,8 @@ class RuntimeBench {
         List<Long> execFlox = new ArrayList<>();
         List<Long> execPlain = new ArrayList<>();
         List<String> phases = new ArrayList<>();
+        List<String> splitFlox = new ArrayList<>();
+        List<String> splitPlain = new ArrayList<>();
         long[] ticks = cpuTicks();
         for (int i = 0; i < runs; i++) {
             String floxYaml = pod("bench-" + label + "-flox-" + i, "flox", Map.of("flox.dev/environment", "acme/bench"),
@@ -147,6 +149,8 @@ class RuntimeBench {
             }
             flox.add(f.millis);
             plain.add(p.millis);
+            splitFlox.add(f.split());
+            splitPlain.add(p.split());
             if (floxFirst) {
                 execFlox.add(execMillis(cri, f.containerId));
                 execPlain.add(execMillis(cri, p.containerId));
@@ -171,6 +175,7 @@ class RuntimeBench {
         }
         report.add("  " + label + ": create+start runs (ms): flox " + flox + ", runc " + plain + "; exec runs (ms): flox " + execFlox
                 + ", runc " + execPlain + "; the runtime's own create phases (ms since it began): " + phases);
+        report.add("  " + label + ": CreateContainer+StartContainer (ms): flox " + splitFlox + ", runc " + splitPlain);
         long[] after = cpuTicks();
         long stolen = after[1] > ticks[1] ? 100 * (after[0] - ticks[0]) / (after[1] - ticks[1]) : 0;
         return new Medians(median(flox), median(plain), median(execFlox), median(execPlain), stolen);
@@ -242,7 +247,12 @@ class RuntimeBench {
         return out;
     }
 
-    private record Timed(String sandboxId, String containerId, long millis) {}
+    /** {@code millis}: CreateContainer + StartContainer; {@code create} and {@code start}: each call's own. */
+    private record Timed(String sandboxId, String containerId, long millis, double create, double start) {
+        String split() {
+            return create + "+" + start;
+        }
+    }
 
     /** RunPodSandbox (untimed), then CreateContainer + StartContainer (timed). */
     private static Timed createAndStart(World w, CriClient cri, String yaml) {
@@ -251,8 +261,10 @@ class RuntimeBench {
         String ip = cri.podSandboxStatus(sandbox).getStatus().getNetwork().getIp();
         long start = System.nanoTime();
         String id = cri.createContainer(sandbox, configs.container(configs.containers().getFirst(), ip), configs.sandbox());
+        long created = System.nanoTime();
         cri.startContainer(id);
-        return new Timed(sandbox, id, (System.nanoTime() - start) / 1_000_000);
+        long end = System.nanoTime();
+        return new Timed(sandbox, id, (end - start) / 1_000_000, (created - start) / 100_000 / 10.0, (end - created) / 100_000 / 10.0);
     }
 
     private static long execMillis(CriClient cri, String containerId) {
