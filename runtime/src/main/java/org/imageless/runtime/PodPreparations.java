@@ -43,7 +43,7 @@ final class PodPreparations {
         private final Optional<String> token;
         private final long began = System.nanoTime();
         private final Set<String> started = ConcurrentHashMap.newKeySet();
-        private final CompletableFuture<Ready> prepared = new CompletableFuture<>();
+        private final CompletableFuture<Ready> ready = new CompletableFuture<>();
         private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         private volatile long answered;
         private volatile boolean fromHub;
@@ -92,9 +92,9 @@ final class PodPreparations {
         BY_SANDBOX.put(sandboxId, w);
         Thread.ofVirtual().name("prepare pod " + sandboxId).start(() -> {
             try {
-                w.prepared.complete(work.apply(w));
+                w.ready.complete(work.apply(w));
             } catch (Throwable e) {
-                w.prepared.completeExceptionally(e);
+                w.ready.completeExceptionally(e);
             } finally {
                 w.done.countDown();
             }
@@ -119,7 +119,7 @@ final class PodPreparations {
             if (w.answered == 0 || !w.fromHub || createBegan - w.answered > FRESH.toNanos() || !w.started.add(name)) {
                 return Optional.empty();
             }
-            Ready r = w.prepared.get();
+            Ready r = w.ready.get();
             return r == null ? Optional.empty() : Optional.of(new Taken(r, w.warnings));
         } catch (ExecutionException e) {
             return Optional.empty();
