@@ -205,8 +205,9 @@ fi
 # e2e's RuntimeBench (JUnit tag "bench"): a private containerd + runc, a loopback hub with packages
 # uploaded by real nix, and the launcher 'make build' wrote (bin/flox-container-runtime, AOT cache).
 if wants runtime; then
+runtime_runs="${BENCH_RUNTIME_RUNS:-25}"
 (cd "$top" && mvn -B -ntp -o -q -Dstyle.color=never -pl e2e -am test -Dgroups=bench -DexcludedGroups=fuzz-long \
-   -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench.runs="${BENCH_RUNTIME_RUNS:-25}" \
+   -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench.runs="$runtime_runs" \
    -Dbench.daemon.warmup="${BENCH_DAEMON_WARMUP:-20}" \
    -Dbench.cold.mb="${BENCH_COLD_MB:-100}" -Dbench.report="$work/runtime.txt" \
    -De2e.launcher="$top/bin/flox-container-runtime" -De2e.runtime.timings=true) >> "$report.detail" 2>&1 \
@@ -217,7 +218,7 @@ while IFS= read -r l; do
     *) line "$l" ;;
   esac
 done < "$work/runtime.txt"
-line "(runtime: medians of ${BENCH_RUNTIME_RUNS:-25} runs after a warm-up; CreateContainer+StartContainer and ExecSync 'true' timed at the CRI client; runs in $report.detail)"
+line "(runtime: medians of $runtime_runs runs after a warm-up; CreateContainer+StartContainer and ExecSync 'true' timed at the CRI client; runs in $report.detail)"
 fi
 
 echo "bench: report in $report"
