@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.imageless.nix.NixException;
 import org.imageless.nix.narinfo.NarInfo;
@@ -125,97 +126,66 @@ public final class CacheRoutes<P> {
     }
 
     /**
-     * With Jetty, a NAR larger than two read buffers is {@link #pipelined}; a smaller one is mapped and
-     * written straight to the socket, and unmapped as soon as it is written (not when the collector gets to
-     * it), so a served file holds no memory. Other containers get a large-buffer copy.
+     * With Jetty, a NAR is mapped and its pages written straight to the socket (one copy, from the page
+     * cache), then unmapped as soon as it is written (not when the collector gets to it), so a served file
+     * holds no memory. A NAR larger than two slices is {@link #loadedAhead}. Other containers get a
+     * large-buffer copy.
      */
     private static void send(FileChannel ch, long size, ServletOutputStream out) throws IOException {
-        if (out instanceof HttpOutput jetty) {
-            if (size > 2 * READ_CHUNK) {
-                pipelined(ch, size, jetty);
-                return;
-            }
-            try (Arena arena = Arena.ofShared()) {
-                jetty.write(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asByteBuffer());
+        if (!(out instanceof HttpOutput jetty)) {
+            try (InputStream in = Channels.newInputStream(ch)) {
+                in.transferTo(out);
             }
             return;
         }
-        try (InputStream in = Channels.newInputStream(ch)) {
-            in.transferTo(out);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            if (size > 2 * SLICE) {
+                loadedAhead(file, jetty);
+            } else {
+                jetty.write(file.asByteBuffer());
+            }
         }
     }
 
-    /** Read at a time when streaming a large NAR; {@link #READ_AHEAD} such reads may wait to be sent. */
-    private static final int READ_CHUNK = 1024 * 1024;
-    private static final int READ_AHEAD = 4;
-    /** Direct buffers kept for the next NAR (a NAR download borrows {@link #READ_AHEAD}; at most this many stay). */
-    private static final java.util.concurrent.BlockingQueue<java.nio.ByteBuffer> BUFFERS = new java.util.concurrent.ArrayBlockingQueue<>(64);
+    /** Written at a time when streaming a large NAR. */
+    private static final long SLICE = 1024 * 1024;
+    /** Slices a large NAR's loader may be ahead of the socket. */
+    private static final int LOAD_AHEAD = 16;
 
     /**
-     * A large NAR: a reader fills buffers from the file while Jetty sends the ones already read, so that the
-     * disk and the socket work at the same time (mapped regions fault their pages in one by one, in the
-     * sending thread, and leave the disk idle while the socket is busy: 0.59 against 0.71 of cat's rate from
-     * disk in make bench, where jwebserver got 0.68).
+     * A large mapped NAR: a loader brings the next {@link #LOAD_AHEAD} slices into memory (the kernel reads
+     * each ahead as one request) while Jetty sends the ones before them, so that the disk and the socket
+     * work at the same time. Without it, the sending thread faults the pages in one by one and the disk
+     * idles while the socket is busy (0.59 of cat's rate from disk in make bench). Reading ahead into
+     * buffers of our own (0.56–0.76) cost one more copy of every byte than this does.
      */
-    private static void pipelined(FileChannel ch, long size, HttpOutput out) throws IOException {
-        java.util.concurrent.BlockingQueue<java.nio.ByteBuffer> free = new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD);
-        java.util.concurrent.BlockingQueue<Object> full = new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD + 1);
-        for (int i = 0; i < READ_AHEAD; i++) {
-            java.nio.ByteBuffer b = BUFFERS.poll();
-            free.add(b != null ? b : java.nio.ByteBuffer.allocateDirect(READ_CHUNK));
-        }
-        Thread reader = Thread.ofVirtual().name("nar-read").start(() -> {
+    private static void loadedAhead(MemorySegment file, HttpOutput out) throws IOException {
+        long size = file.byteSize();
+        Semaphore ahead = new Semaphore(LOAD_AHEAD);
+        Thread loader = Thread.ofVirtual().name("nar-load").start(() -> {
             try {
-                long pos = 0;
-                while (pos < size) {
-                    java.nio.ByteBuffer b = free.take();
-                    b.clear();
-                    while (b.hasRemaining() && pos < size) {
-                        int n = ch.read(b, pos);
-                        if (n < 0) {
-                            throw new java.io.EOFException("the NAR file ended at " + pos + " of " + size + " bytes");
-                        }
-                        pos += n;
-                    }
-                    b.flip();
-                    full.put(b);
+                for (long pos = 0; pos < size; pos += SLICE) {
+                    ahead.acquire();
+                    file.asSlice(pos, Math.min(SLICE, size - pos)).load();
                 }
-                full.put(Boolean.TRUE);
-            } catch (IOException e) {
-                full.offer(e);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // the download ended early: the sender no longer needs the pages (the file is unmapped only
+                // after this thread is done)
             }
         });
         try {
-            while (true) {
-                Object next = full.take();
-                if (next instanceof java.nio.ByteBuffer b) {
-                    out.write(b);
-                    free.put(b);
-                } else if (next instanceof IOException e) {
-                    throw e;
-                } else {
-                    return;
-                }
+            for (long pos = 0; pos < size; pos += SLICE) {
+                out.write(file.asSlice(pos, Math.min(SLICE, size - pos)).asByteBuffer());
+                ahead.release();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while sending a NAR");
         } finally {
-            reader.interrupt();
+            loader.interrupt();
             try {
-                reader.join();
+                loader.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            // every buffer is back in free or in full once the reader is done; each goes back to the pool
-            for (Object o : full) {
-                if (o instanceof java.nio.ByteBuffer b) {
-                    BUFFERS.offer(b);
-                }
-            }
-            free.forEach(BUFFERS::offer);
         }
     }
 

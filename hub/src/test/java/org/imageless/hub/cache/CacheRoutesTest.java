@@ -156,8 +156,8 @@ class CacheRoutesTest {
     }
 
     @Test
-    void aNarLargerThanTheReadBuffersIsServedWholeAndRealNixCopiesItBackVerified() throws IOException {
-        // 5 MB that does not compress, uploaded uncompressed: the NAR file is streamed through the read buffers
+    void aNarLoadedAheadIsServedWholeAndRealNixCopiesItBackVerified() throws IOException {
+        // 5 MB that does not compress, uploaded uncompressed: the NAR file is sent in slices that a loader reads ahead
         byte[] data = new byte[5 * 1024 * 1024 + 12345];
         new java.util.Random(7).nextBytes(data);
         Path file = Files.write(dir.resolve("big.bin"), data);
@@ -170,11 +170,18 @@ class CacheRoutesTest {
                 + "\nrequire-sigs = true", "nix", "copy", "--from", cacheUrl(), "--to", fresh.toString(), big);
         assertThat(copyBack.exitCode()).as(copyBack.stderr()).isZero();
         assertThat(Files.readAllBytes(Path.of(fresh + big))).isEqualTo(data);
-        // twice more at once: the buffers one download gives back serve the next
         try (BinaryCacheClient client = BinaryCacheClient.builder(URI.create(cacheUrl()))
                 .trustedKeys(TrustedKeys.of(hubKey.publicKey())).credentials("x", READER_TOKEN).build()) {
             NarInfo info = client.closure(List.of(StorePath.parse(big))).get(StorePath.parse(big));
             byte[] expected = nix.dump(nix.realPath(big));
+            // a download that breaks off after its first slice: its loader stops, and the hub goes on serving
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), app.port())) {
+                s.getOutputStream().write(("GET /cache/" + info.url() + " HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+                        + Base64.getEncoder().encodeToString(("x:" + READER_TOKEN).getBytes(StandardCharsets.UTF_8)) + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(s.getInputStream().readNBytes(1024 * 1024)).hasSize(1024 * 1024);
+            }
+            // twice more at once, each with a loader of its own
             List<java.util.concurrent.CompletableFuture<byte[]>> downloads = new java.util.ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 downloads.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
