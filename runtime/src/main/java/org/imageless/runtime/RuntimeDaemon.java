@@ -10,10 +10,12 @@ import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -268,6 +270,52 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
         if (debug) {
             journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[4], f[7], rc, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    /**
+     * One request to the daemon serving {@code stateDir}, made as the launcher makes it (its
+     * {@code run_daemon}): claims a reply slot, writes the request line, reads the exit status. The
+     * warm-up goes through it, so that the daemon's own part of a start is compiled too.
+     *
+     * @param args {@code create|exec LOG ARG ARG}, absolute paths
+     */
+    static int ask(Path stateDir, Path config, String... args) throws IOException {
+        long pid = ProcessHandle.current().pid();
+        Path replies = stateDir.resolve(REPLIES);
+        Path slot = null;
+        for (int n = 0; slot == null; n++) {
+            Path candidate = replies.resolve("slot-" + (pid + n) % SLOTS);
+            try {
+                Files.writeString(lockOf(candidate), pid + "\n", StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                slot = candidate;
+            } catch (FileAlreadyExistsException e) {
+                if (n % SLOTS == SLOTS - 1) {
+                    sleep(Duration.ofMillis(1)); // all taken: the daemon frees them as their launchers finish
+                }
+            }
+        }
+        String line = String.join("\t", VERSION, slot.toString(), config.toString(), "0", args[0], args[1], args[2], args[3],
+                String.valueOf(pid)) + "\n";
+        try (FileOutputStream out = new FileOutputStream(stateDir.resolve(FIFO).toFile())) {
+            out.write(line.getBytes(StandardCharsets.UTF_8));
+        }
+        // the open meets the daemon's (it took the request)
+        try (BufferedReader in = Files.newBufferedReader(slot, StandardCharsets.US_ASCII)) {
+            String status = in.readLine();
+            if (status == null || !status.matches("[0-9]{1,3}")) {
+                throw new IOException("the daemon serving " + stateDir + " took '" + args[0] + " " + args[3] + "' and gave no status");
+            }
+            return Integer.parseInt(status);
+        }
+    }
+
+    private static void sleep(Duration d) throws IOException {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for a reply slot");
         }
     }
 

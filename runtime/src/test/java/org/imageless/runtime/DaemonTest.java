@@ -218,7 +218,11 @@ class DaemonTest {
         }
         assertThat(logText()).contains("acme/missing-1").contains("acme/missing-" + (n - 1));
         assertThat(javaCalls()).isEmpty();
-        // every slot is freed again once its launcher is done
+        assertEverySlotIsFreed();
+    }
+
+    /** Every reply slot is freed again once its launcher is done (within 5 s). */
+    void assertEverySlotIsFreed() throws Exception {
         Path replies = state.resolve(RuntimeDaemon.REPLIES);
         for (int i = 0; i < 500 && Files.list(replies).anyMatch(p -> p.toString().endsWith(".lock")); i++) {
             Thread.sleep(10);
@@ -226,6 +230,26 @@ class DaemonTest {
         try (var left = Files.list(replies)) {
             assertThat(left.map(p -> p.getFileName().toString())).allMatch(name -> name.matches("slot-[0-9]+"));
         }
+    }
+
+    @Test
+    void askMakesTheLaunchersRequestAndGetsItsStatus() throws Exception {
+        // the warm-up's way in: a request line, a reply slot, a status, as from the launcher
+        daemon();
+        Path good = bundle("asked", SHOW);
+        Path bad = bundle("asked-bad", List.of("echoip"));
+        Path log = tmp.resolve("asked-log.json");
+
+        int served = RuntimeDaemon.ask(state, nodeToml, "create", log.toString(), good.toString(), "asked-1");
+        int refused = RuntimeDaemon.ask(state, nodeToml, "create", log.toString(), bad.toString(), "asked-2");
+
+        assertThat(served).as(Files.exists(log) ? Files.readString(log) : "").isZero();
+        assertThat(Files.readString(good.resolve("config.json"))).contains("FLOX_ENV=/nix/store/");
+        assertThat(state.resolve("containers/asked-1/activation.json")).exists();
+        assertThat(refused).isEqualTo(1);
+        assertThat(Files.readString(log)).contains("command 'echoip' is not in environment acme/web:1");
+        assertThat(javaCalls()).isEmpty();
+        assertEverySlotIsFreed();
     }
 
     @Test
