@@ -16,12 +16,13 @@ import org.imageless.nix.store.StorePath;
  * the cache's own: the references of its accepted narinfo records ({@link CacheStorage#closureOf}).
  * {@code nix-cache-info} is public.
  *
- * <p>Protected paths: a path in the closure of some root is protected; only those who may read it may
- * upload a path that references it ({@link #canReference}), otherwise a writer who knows the store path
- * of someone else's private path could upload a path referencing it and, by making that path a readable
- * root, expose the private one. Paths in no root's closure (uploaded, not yet pushed or published) are
- * nobody's secret yet and may be referenced by any uploader. The server applies the same rule to the
- * roots it creates (a pushed generation's lock, a published package): see {@link #canReference}.
+ * <p>Protected paths: a path in the closure of some root is protected; only those who may read it, or who
+ * proved that they hold it ({@link #proved}: they uploaded its NAR's bytes), may upload a path that
+ * references it ({@link #canReference}), otherwise a writer who knows the store path of someone else's
+ * private path could upload a path referencing it and, by making that path a readable root, expose the
+ * private one. Paths in no root's closure (uploaded, not yet pushed or published) are nobody's secret
+ * yet and may be referenced by any uploader. The server applies the same rule to the roots it creates
+ * (a pushed generation's lock, a published package): see {@link #canReference}.
  *
  * <p>Most servers implement this with {@link #byRoots}: they say which roots a principal may read and
  * whether it may upload; the closure membership test is done here, with per-root closures cached.
@@ -42,6 +43,14 @@ public interface CacheAccess<P> {
      */
     default boolean canReference(P principal, StorePath path) {
         return true;
+    }
+
+    /**
+     * Records that {@code principal} uploaded the bytes of {@code path}'s NAR (as {@code nix copy --to} does
+     * for a path it may not read, which is then already in the cache): it holds the path, and may reference
+     * it from then on. Only the most recent proofs are kept, in memory.
+     */
+    default void proved(P principal, StorePath path) {
     }
 
     /**
@@ -69,12 +78,15 @@ public interface CacheAccess<P> {
     final class ClosureAccess<P> implements CacheAccess<P> {
         /** Beyond this many cached (root → closure) entries the cache starts over; closures are cheap to recompute. */
         private static final int MAX_CACHED_ROOTS = 100_000;
+        /** (principal, path) proofs of {@link #proved} kept, the most recent. */
+        private static final int MAX_PROOFS = 100_000;
 
         private final CacheStorage storage;
         private final Function<P, ? extends Collection<StorePath>> readableRoots;
         private final Supplier<? extends Collection<StorePath>> allRoots;
         private final Function<P, UploadPermission> upload;
         private final org.imageless.nix.BoundedMemo<StorePath, Set<StorePath>> closures = new org.imageless.nix.BoundedMemo<>(MAX_CACHED_ROOTS);
+        private final RecentSet<List<Object>> proofs = new RecentSet<>(MAX_PROOFS);
 
         ClosureAccess(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
                 Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload) {
@@ -86,7 +98,7 @@ public interface CacheAccess<P> {
 
         @Override
         public boolean canReference(P principal, StorePath path) {
-            if (canRead(principal, path)) {
+            if (proofs.contains(List.of(principal, path)) || canRead(principal, path)) {
                 return true;
             }
             for (StorePath root : allRoots.get()) {
@@ -95,6 +107,11 @@ public interface CacheAccess<P> {
                 }
             }
             return true;
+        }
+
+        @Override
+        public void proved(P principal, StorePath path) {
+            proofs.add(List.of(principal, path));
         }
 
         @Override

@@ -29,7 +29,8 @@ import org.imageless.nix.store.StorePath;
  *   <li>{@code GET /cache/nix-cache-info}: public;
  *   <li>{@code GET|HEAD /cache/<hash>.narinfo}: the hub-signed record, 404 when absent or not readable by the caller;
  *   <li>{@code GET|HEAD /cache/nar/<file>}: the NAR file streamed from disk, 404 likewise (a HEAD by an
- *       uploader answers whether the file is on disk, so that {@code nix copy} skips uploading it again);
+ *       uploader who sent that file lately answers 200, so that {@code nix copy} does not send it again; one
+ *       who did not sends it, which proves that it holds the bytes, see {@link CacheAccess#proved});
  *   <li>{@code PUT /cache/nar/<file>} then {@code PUT /cache/<hash>.narinfo}: upload, as {@code nix copy --to
  *       http://…/cache} does it; the narinfo is verified against its NAR before anything becomes visible.
  * </ul>
@@ -56,6 +57,8 @@ public final class CacheRoutes<P> {
     private final CacheStorage storage;
     private final PrincipalResolver<P> principals;
     private final CacheAccess<P> access;
+    /** (principal, NAR file name) of the NAR files uploaded most recently, each hashed as it came in. */
+    private final RecentSet<List<Object>> uploads = new RecentSet<>(100_000);
 
     public CacheRoutes(CacheStorage storage, PrincipalResolver<P> principals, CacheAccess<P> access) {
         this.storage = storage;
@@ -105,8 +108,8 @@ public final class CacheRoutes<P> {
         Optional<Path> nar = storage.narFile(file);
         boolean readable = nar.isPresent() && readableByAny(principal, storage.pathsOfNarFile(file));
         if (!readable) {
-            if (!withBody && access.canUpload(principal) == UploadPermission.ALLOWED && storage.hasNarFile(file)) {
-                ctx.status(200); // nix copy asks before uploading; an uploader need not send it again
+            if (!withBody && storage.hasNarFile(file) && uploads.contains(List.of(principal, file))) {
+                ctx.status(200); // nix copy asks before uploading; this uploader sent it lately and need not again
                 return;
             }
             notFound(ctx);
@@ -204,6 +207,7 @@ public final class CacheRoutes<P> {
         }
         try {
             storage.putNar(ctx.pathParam("file"), ctx.req().getInputStream());
+            uploads.add(List.of(principals.resolve(ctx), ctx.pathParam("file")));
             ctx.status(200);
         } catch (NixException e) {
             refuse(ctx, e);
@@ -222,19 +226,27 @@ public final class CacheRoutes<P> {
             return;
         }
         try {
+            // one more byte than allowed, so that storage refuses a body that is too large
             byte[] body = ctx.req().getInputStream().readNBytes(CacheStorage.MAX_NARINFO_BYTES + 1);
-            if (body.length <= CacheStorage.MAX_NARINFO_BYTES) {
-                NarInfo info = NarInfo.parse(new String(body, StandardCharsets.UTF_8));
-                P principal = principals.resolve(ctx);
+            P principal = principals.resolve(ctx);
+            NarInfo info = body.length <= CacheStorage.MAX_NARINFO_BYTES ? NarInfo.parse(new String(body, StandardCharsets.UTF_8)) : null;
+            if (info != null) {
                 List<StorePath> forbidden = info.references().stream()
                         .filter(r -> !r.equals(info.storePath()) && !access.canReference(principal, r)).toList();
                 if (!forbidden.isEmpty()) {
                     text(ctx, 403, "cannot accept " + info.storePath() + ": it references " + forbidden
-                            + ", which you may not read; upload only closures of what you may read");
+                            + ", which you may not read and whose NAR you did not upload; upload whole closures "
+                            + "(nix copy does)");
                     return;
                 }
             }
-            storage.putNarInfo(file.substring(0, file.length() - NARINFO_SUFFIX.length()), new java.io.ByteArrayInputStream(body));
+            CacheStorage.Accepted accepted = storage.putNarInfo(file.substring(0, file.length() - NARINFO_SUFFIX.length()),
+                    new java.io.ByteArrayInputStream(body));
+            // nix uploads a path it may not read with its NAR, even when the cache has it: the bytes prove
+            // that the uploader holds the path
+            if (accepted.holdsNar() && uploads.contains(List.of(principal, info.url().substring("nar/".length())))) {
+                access.proved(principal, info.storePath());
+            }
             ctx.status(200);
         } catch (NixException e) {
             refuse(ctx, e);

@@ -159,9 +159,13 @@ public final class CacheStorage {
         return Optional.of(narDir.resolve(fileName));
     }
 
-    /** Whether {@code nar/<fileName>} is on disk, claimed by a narinfo or not (for uploaders' HEAD). */
+    /**
+     * Whether NAR file {@code fileName} is on disk, claimed by a narinfo or only uploaded so far (for
+     * uploaders' HEAD).
+     */
     public boolean hasNarFile(String fileName) {
-        return NAR_FILE.matcher(fileName).matches() && Files.isRegularFile(narDir.resolve(fileName));
+        return NAR_FILE.matcher(fileName).matches()
+                && (Files.isRegularFile(narDir.resolve(fileName)) || Files.isRegularFile(incomingDir.resolve(fileName)));
     }
 
     /**
@@ -195,11 +199,17 @@ public final class CacheStorage {
         if (!m.matches()) {
             throw NixException.invalid("NAR file name '%s' is not '<nix-base32 sha256>.nar[.xz|.zst|.bz2]'", fileName);
         }
+        Hash expected = Hash.parseDigest(HashAlgorithm.SHA256, m.group(1));
         if (Files.exists(narDir.resolve(fileName))) {
-            body.transferTo(OutputStream.nullOutputStream());
+            // not written again, but hashed all the same: the uploader proves it holds these bytes
+            MessageDigest md = HashAlgorithm.SHA256.newDigest();
+            byte[] buf = new byte[BUFFER];
+            for (int n; (n = body.read(buf)) >= 0; ) {
+                md.update(buf, 0, n);
+            }
+            checkFileHash(fileName, new Hash(HashAlgorithm.SHA256, md.digest()), expected);
             return;
         }
-        Hash expected = Hash.parseDigest(HashAlgorithm.SHA256, m.group(1));
         Path tmp = tmpDir.resolve(UUID.randomUUID() + ".upload");
         try {
             MessageDigest md = HashAlgorithm.SHA256.newDigest();
@@ -212,11 +222,7 @@ public final class CacheStorage {
                 }
                 out.force(true);
             }
-            Hash actual = new Hash(HashAlgorithm.SHA256, md.digest());
-            if (!actual.equals(expected)) {
-                throw NixException.corrupt("NAR file nar/%s has SHA-256 %s, expected %s from its name",
-                        fileName, actual.toBase32(), expected.toBase32());
-            }
+            checkFileHash(fileName, new Hash(HashAlgorithm.SHA256, md.digest()), expected);
             // identical content under an identical name: replacing a concurrent upload's file is harmless
             Files.move(tmp, incomingDir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
@@ -225,16 +231,30 @@ public final class CacheStorage {
         }
     }
 
+    private static void checkFileHash(String fileName, Hash actual, Hash expected) {
+        if (!actual.equals(expected)) {
+            throw NixException.corrupt("NAR file nar/%s has SHA-256 %s, expected %s from its name",
+                    fileName, actual.toBase32(), expected.toBase32());
+        }
+    }
+
+    /**
+     * An accepted narinfo upload: the record now served, and whether the NAR file the upload names holds
+     * this path's NAR (checked now, or when the path was first accepted with that file).
+     */
+    public record Accepted(Entry entry, boolean holdsNar) {}
+
     /**
      * Accepts an uploaded narinfo ({@code PUT <hashPart>.narinfo}) after checking it against its NAR
      * file and the cache, signs it with the hub key and makes it and its NAR visible. Uploading a path
-     * that is already in the cache with the same NarHash is a no-op that returns the stored record.
+     * that is already in the cache with the same NarHash is a no-op that returns the stored record; the
+     * NAR file it names is then still checked, for {@link Accepted#holdsNar}.
      *
      * @return the record now served
      * @throws NixException INVALID or CORRUPT naming the store path and the rule it broke (the caller
      *     answers 400); nothing became visible then
      */
-    public Entry putNarInfo(String hashPart, InputStream body) throws IOException {
+    public Accepted putNarInfo(String hashPart, InputStream body) throws IOException {
         if (!HASH_PART.matcher(hashPart).matches()) {
             throw NixException.invalid("narinfo name '%s.narinfo' is not '<32 nix-base32 characters>.narinfo'", hashPart);
         }
@@ -249,7 +269,8 @@ public final class CacheStorage {
         }
         Entry existing = narInfos.get(hashPart);
         if (existing != null) {
-            return sameOrConflict(existing, info);
+            Entry served = sameOrConflict(existing, info);
+            return new Accepted(served, holdsNar(served, info));
         }
         String fileName = narFileName(info);
         try {
@@ -271,7 +292,25 @@ public final class CacheStorage {
         }
         NarInfo signed = signingKey.addSignature(info);
         byte[] text = signed.format().getBytes(StandardCharsets.UTF_8);
-        return publish(new Entry(signed, text), fileName);
+        // the file was verified above (a concurrent upload may have published its own record first)
+        return new Accepted(publish(new Entry(signed, text), fileName), true);
+    }
+
+    /**
+     * Whether the NAR file that {@code upload} (a narinfo of a path already in the cache as {@code served},
+     * with the same NarHash) names holds that NAR: the served record's own file, or one uploaded that
+     * checks out against the NarHash.
+     */
+    private boolean holdsNar(Entry served, NarInfo upload) throws IOException {
+        if (upload.url().equals(served.info().url())) {
+            return true;
+        }
+        try {
+            verifyNar(upload, locateNar(narFileName(upload), upload.storePath()));
+            return true;
+        } catch (NixException | NoSuchFileException e) {
+            return false;
+        }
     }
 
     private static Entry sameOrConflict(Entry existing, NarInfo info) {

@@ -421,6 +421,25 @@ class CacheRoutesTest {
         }
     }
 
+    @Test
+    void aHeadForAnUnreadableNarFileAnswers200OnlyToTheUploaderWhoSentIt() {
+        // nix copy asks before it uploads a NAR: the one who sent it need not again; anyone else sends the bytes
+        byte[] nar = "a nar nobody may read yet".getBytes(StandardCharsets.UTF_8);
+        String file = "/nar/" + Hash.sha256(nar).base32Digest() + ".nar";
+        assertThat(head(file, WRITER_TOKEN).statusCode()).isEqualTo(404);
+
+        assertThat(put(file, nar, WRITER_TOKEN).statusCode()).isEqualTo(200);
+
+        assertThat(head(file, WRITER_TOKEN).statusCode()).isEqualTo(200);
+        assertThat(head(file, READER_TOKEN).statusCode()).isEqualTo(404);
+        assertThat(head(file, "").statusCode()).isEqualTo(404);
+    }
+
+    private HttpResponse<String> head(String relative, String token) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cacheUrl() + relative));
+        return send(withAuth(b, token).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     private HttpResponse<String> get(String relative, String token) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cacheUrl() + relative));
         return send(withAuth(b, token).GET().build());

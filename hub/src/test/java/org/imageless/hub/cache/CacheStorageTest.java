@@ -45,7 +45,40 @@ class CacheStorageTest {
         NarInfo info = new NarInfo(path, "nar/" + file, "none", Optional.of(h), nar.length, h, nar.length, List.of(refs),
                 Optional.empty(), Optional.empty(), List.of(), Optional.empty());
         return storage.putNarInfo(path.hashPart(), new ByteArrayInputStream(info.format().getBytes(StandardCharsets.UTF_8)))
-                .info();
+                .entry().info();
+    }
+
+    /** A narinfo of {@code path} with the NarHash and NarSize of {@code nar}, naming the file of {@code fileBytes}. */
+    private CacheStorage.Accepted uploadNaming(StorePath path, byte[] nar, byte[] fileBytes) throws IOException {
+        Hash fileHash = Hash.sha256(fileBytes);
+        String file = fileHash.base32Digest() + ".nar";
+        storage.putNar(file, new ByteArrayInputStream(fileBytes));
+        NarInfo info = new NarInfo(path, "nar/" + file, "none", Optional.of(fileHash), fileBytes.length, Hash.sha256(nar), nar.length,
+                List.of(), Optional.empty(), Optional.empty(), List.of(), Optional.empty());
+        return storage.putNarInfo(path.hashPart(), new ByteArrayInputStream(info.format().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void uploadingAPathAgainTellsWhetherTheNamedFileHoldsItsNar() throws IOException {
+        byte[] nar = "the nar".getBytes(StandardCharsets.UTF_8);
+        assertThat(uploadNaming(A, nar, nar).holdsNar()).as("first upload").isTrue();
+
+        assertThat(uploadNaming(A, nar, nar).holdsNar()).as("again, the same file").isTrue();
+        // right NarHash, but a file of other bytes: a no-op that proves nothing
+        CacheStorage.Accepted junk = uploadNaming(A, nar, "junk".getBytes(StandardCharsets.UTF_8));
+        assertThat(junk.holdsNar()).isFalse();
+        assertThat(junk.entry().info().url()).isEqualTo("nar/" + Hash.sha256(nar).base32Digest() + ".nar");
+    }
+
+    @Test
+    void aNarAlreadyInTheCacheIsStillHashedWhenUploadedAgain() throws IOException {
+        byte[] nar = "kept".getBytes(StandardCharsets.UTF_8);
+        upload(A, "kept");
+        String file = Hash.sha256(nar).base32Digest() + ".nar";
+        storage.putNar(file, new ByteArrayInputStream(nar));
+        assertThatThrownBy(() -> storage.putNar(file, new ByteArrayInputStream("not it".getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOf(NixException.class).hasMessageContaining("expected sha256:" + file.substring(0, 52));
+        assertThat(storage.narFile(file)).isPresent();
     }
 
     @Test
@@ -65,7 +98,7 @@ class CacheStorageTest {
                 for (int i = 0; i < 8; i++) {
                     uploads.add(pool.submit(() -> {
                         fresh.putNar(file, new ByteArrayInputStream(nar));
-                        return fresh.putNarInfo(path.hashPart(), new ByteArrayInputStream(info));
+                        return fresh.putNarInfo(path.hashPart(), new ByteArrayInputStream(info)).entry();
                     }));
                 }
             }
