@@ -188,7 +188,8 @@ public final class CacheStorage {
     /**
      * Stores an uploaded NAR file ({@code PUT nar/<fileName>}): streamed to a temporary file while its
      * SHA-256 is computed, then renamed into {@code incoming/} only if the hash equals the one in its
-     * name. A file already in the cache is not written again (the body is drained).
+     * name. A file already in the cache is not written again, but its body is hashed all the same (the
+     * uploader proves that it holds these bytes, see {@code CacheAccess.proved}).
      *
      * @throws NixException INVALID for a name that is not {@code <nix-base32 sha256>.nar[.xz|.zst|.bz2]},
      *     CORRUPT when the body's hash differs from its name
@@ -201,34 +202,34 @@ public final class CacheStorage {
         }
         Hash expected = Hash.parseDigest(HashAlgorithm.SHA256, m.group(1));
         if (Files.exists(narDir.resolve(fileName))) {
-            // not written again, but hashed all the same: the uploader proves it holds these bytes
-            MessageDigest md = HashAlgorithm.SHA256.newDigest();
-            byte[] buf = new byte[BUFFER];
-            for (int n; (n = body.read(buf)) >= 0; ) {
-                md.update(buf, 0, n);
-            }
-            checkFileHash(fileName, new Hash(HashAlgorithm.SHA256, md.digest()), expected);
+            checkFileHash(fileName, copyHashing(body, OutputStream.nullOutputStream()), expected);
             return;
         }
         Path tmp = tmpDir.resolve(UUID.randomUUID() + ".upload");
         try {
-            MessageDigest md = HashAlgorithm.SHA256.newDigest();
+            Hash actual;
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                OutputStream os = Channels.newOutputStream(out);
-                byte[] buf = new byte[BUFFER];
-                for (int n; (n = body.read(buf)) >= 0; ) {
-                    md.update(buf, 0, n);
-                    os.write(buf, 0, n);
-                }
+                actual = copyHashing(body, Channels.newOutputStream(out));
                 out.force(true);
             }
-            checkFileHash(fileName, new Hash(HashAlgorithm.SHA256, md.digest()), expected);
+            checkFileHash(fileName, actual, expected);
             // identical content under an identical name: replacing a concurrent upload's file is harmless
             Files.move(tmp, incomingDir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Copies {@code in} to {@code out}; the SHA-256 of what was copied. */
+    private static Hash copyHashing(InputStream in, OutputStream out) throws IOException {
+        MessageDigest md = HashAlgorithm.SHA256.newDigest();
+        byte[] buf = new byte[BUFFER];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            md.update(buf, 0, n);
+            out.write(buf, 0, n);
+        }
+        return new Hash(HashAlgorithm.SHA256, md.digest());
     }
 
     private static void checkFileHash(String fileName, Hash actual, Hash expected) {
