@@ -244,7 +244,7 @@ public final class CacheRoutes<P> {
                     new java.io.ByteArrayInputStream(body));
             // nix uploads a path it may not read with its NAR, even when the cache has it: the bytes prove
             // that the uploader holds the path
-            if (accepted.holdsNar() && uploads.contains(List.of(principal, info.url().substring("nar/".length())))) {
+            if (accepted.holdsNar() && uploads.contains(List.of(principal, CacheStorage.narFileOf(info)))) {
                 access.proved(principal, info.storePath());
             }
             ctx.status(200);

@@ -297,6 +297,11 @@ public final class CacheStorage {
         return new Accepted(publish(new Entry(signed, text), fileName), true);
     }
 
+    /** The NAR file a narinfo names, once its URL was checked ({@code nar/<file>}: accepted, or {@link Accepted#holdsNar}). */
+    static String narFileOf(NarInfo info) {
+        return info.url().substring("nar/".length());
+    }
+
     /**
      * Whether the NAR file that {@code upload} (a narinfo of a path already in the cache as {@code served},
      * with the same NarHash) names holds that NAR: the served record's own file, or one uploaded that
@@ -442,7 +447,7 @@ public final class CacheStorage {
 
     private void index(Entry entry) {
         NarInfo info = entry.info();
-        pathsByNarFile.computeIfAbsent(info.url().substring("nar/".length()), k -> ConcurrentHashMap.newKeySet())
+        pathsByNarFile.computeIfAbsent(narFileOf(info), k -> ConcurrentHashMap.newKeySet())
                 .add(info.storePath());
         narInfos.put(info.storePath().hashPart(), entry);
     }
