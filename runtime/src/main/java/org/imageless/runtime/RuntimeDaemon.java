@@ -43,9 +43,11 @@ import org.imageless.runtime.config.NodeConfig;
  *   flox-runtime-2 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB create|exec TAB LOG TAB ARG TAB ARG TAB PID
  * </pre>
  * (the per-call main's arguments, see {@link ContainerRuntime}, the environment that matters to it,
- * and the launcher's pid: a slot is freed once that process has closed it). The daemon opens the reply FIFO for writing (the open meets the launcher's open for reading:
+ * and the launcher's pid, for messages). The daemon opens the reply FIFO for writing (the open meets the launcher's open for reading:
  * from then on the request is the daemon's), runs exactly what the per-call main runs, in a virtual
- * thread, and writes the exit status as one line. Failures go to the request's LOG as one JSON line,
+ * thread, and writes the exit status as one line. It keeps a slot open after the status and frees it
+ * (removes the lock) only when a write finds no reader left: the launcher, and anything it passed the
+ * descriptor to, has closed it, so the next launcher's answer cannot reach an earlier reader. Failures go to the request's LOG as one JSON line,
  * as without a daemon. If the daemon dies after it took a request, the launcher reads end-of-file
  * without a status and fails with a message saying so; a launcher that died before it opened its
  * reply FIFO costs the daemon one waiting thread for {@link #RENDEZVOUS}.
@@ -65,8 +67,10 @@ public final class RuntimeDaemon implements AutoCloseable {
     static final int SLOTS = 32;
     private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("slot-[0-9]+");
     private static final java.util.regex.Pattern PID = java.util.regex.Pattern.compile("[0-9]{1,10}");
-    /** How long the daemon waits for a launcher to close its slot before it frees the slot anyway. */
+    /** How long the daemon waits for a launcher to close its slot before it gives the slot a new FIFO. */
     private static final Duration SLOT_RELEASE = Duration.ofSeconds(30);
+    /** How often the daemon checks whether a slot is still read. */
+    private static final Duration SLOT_POLL = Duration.ofMillis(2);
     /** How long a stopping daemon gives the activation reports it still holds. */
     static final Duration REPORTS_AT_STOP = Duration.ofSeconds(5);
     /** How long the daemon waits for a launcher to open its reply FIFO. */
@@ -223,7 +227,6 @@ public final class RuntimeDaemon implements AutoCloseable {
             return;
         }
         boolean slot = reply.getParent().equals(stateDir.resolve(REPLIES)) && SLOT.matcher(reply.getFileName().toString()).matches();
-        long launcher = Long.parseLong(f[8]);
         OutputStream out = openReply(reply);
         if (out == null) {
             if (slot) {
@@ -241,7 +244,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         int rc = 1;
-        try (out) {
+        try {
             if (!slot) {
                 try {
                     Files.deleteIfExists(reply); // both ends are open: the name is no longer needed
@@ -262,11 +265,13 @@ public final class RuntimeDaemon implements AutoCloseable {
             }
             out.write((rc + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
-            journal.println("flox-container-runtime daemon: the launcher of '" + f[4] + " " + f[7] + "' went away before its answer ("
-                    + rc + "): " + e.getMessage());
+            journal.println("flox-container-runtime daemon: the launcher (pid " + f[8] + ") of '" + f[4] + " " + f[7]
+                    + "' went away before its answer (" + rc + "): " + e.getMessage());
         }
         if (slot) {
-            releaseSlot(reply, launcher);
+            releaseSlot(reply, out);
+        } else {
+            closeQuietly(out);
         }
         if (debug) {
             journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[4], f[7], rc, (System.nanoTime() - t0) / 1_000_000);
@@ -339,27 +344,50 @@ public final class RuntimeDaemon implements AutoCloseable {
     }
 
     /**
-     * Frees {@code slot} for the next launcher once {@code launcher} (the process that claimed it) has
-     * closed it, so that the next answer on it cannot reach the wrong reader; in the background.
+     * Frees {@code slot} for the next launcher once nothing reads it any more, in the background:
+     * {@code out}, the daemon's end, stays open after the status, and an empty line written to it every
+     * {@link #SLOT_POLL} fails (EPIPE) once the last reader has closed the FIFO. (A launcher reads one
+     * line, so the empty lines after its status are never read.) Whether the launcher's process still
+     * holds the FIFO cannot tell that: its open may still be on its way into the descriptor table when
+     * the daemon's open has already returned, and a child may hold the FIFO after the launcher has gone.
      */
-    private void releaseSlot(Path slot, long launcher) {
+    private void releaseSlot(Path slot, OutputStream out) {
         Thread.ofVirtual().start(() -> {
             long deadline = System.nanoTime() + SLOT_RELEASE.toNanos();
             try {
-                while (descriptorOf(launcher, slot).isPresent()) {
+                while (true) {
+                    try {
+                        out.write('\n');
+                    } catch (IOException readerGone) {
+                        break;
+                    }
                     if (System.nanoTime() > deadline) {
-                        renewSlot(slot); // still open after all this time: it gets a new FIFO instead
+                        closeQuietly(out);
+                        renewSlot(slot); // still read after all this time: it gets a new FIFO instead
                         return;
                     }
-                    Thread.sleep(2);
+                    Thread.sleep(SLOT_POLL);
                 }
+                closeQuietly(out);
                 Files.deleteIfExists(lockOf(slot));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (IOException e) {
+                closeQuietly(out);
+                renewSlot(slot);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(out);
                 journal.println("flox-container-runtime daemon: cannot free reply slot " + slot + ": " + e);
+                renewSlot(slot);
             }
         });
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // a pipe whose reader has gone: nothing was buffered
+        }
     }
 
     /** Replaces {@code slot}'s FIFO by a new one, then frees the slot. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -224,12 +226,59 @@ class DaemonTest {
     /** Every reply slot is freed again once its launcher is done (within 5 s). */
     void assertEverySlotIsFreed() throws Exception {
         Path replies = state.resolve(RuntimeDaemon.REPLIES);
-        for (int i = 0; i < 500 && Files.list(replies).anyMatch(p -> p.toString().endsWith(".lock")); i++) {
+        for (int i = 0; i < 500 && !locks(replies).isEmpty(); i++) {
             Thread.sleep(10);
         }
-        try (var left = Files.list(replies)) {
-            assertThat(left.map(p -> p.getFileName().toString())).allMatch(name -> name.matches("slot-[0-9]+"));
+        StringBuilder why = new StringBuilder();
+        for (Path lock : locks(replies)) {
+            String holder = Files.readString(lock).strip();
+            why.append(lock.getFileName()).append(" claimed by pid ").append(holder).append(": ")
+                    .append(ProcessHandle.of(Long.parseLong(holder)).map(h -> "alive, " + h.info().commandLine().orElse("?")).orElse("gone"))
+                    .append('\n');
         }
+        try (var left = Files.list(replies)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("%sjournal:%n%s", why, journal)
+                    .allMatch(name -> name.matches("slot-[0-9]+"));
+        }
+    }
+
+    static List<Path> locks(Path replies) throws IOException {
+        try (var all = Files.list(replies)) {
+            return all.filter(p -> p.toString().endsWith(".lock")).toList();
+        }
+    }
+
+    @Test
+    void aSlotIsFreedOnlyOnceNothingReadsItAnyMore() throws Exception {
+        // the reader here is not the process named in the request (as when the launcher's open is still
+        // on its way into its descriptor table, or a child holds the FIFO): the slot stays claimed anyway
+        daemon();
+        Process bystander = new ProcessBuilder("sleep", "60").start();
+        processes.add(bystander);
+        Path replies = state.resolve(RuntimeDaemon.REPLIES);
+        Path slot = replies.resolve("slot-7");
+        Path lock = replies.resolve("slot-7.lock");
+        Files.writeString(lock, bystander.pid() + "\n", StandardOpenOption.CREATE_NEW);
+        Path b = bundle("held", SHOW);
+        String request = String.join("\t", RuntimeDaemon.VERSION, slot.toString(), nodeToml.toString(), "0", "create",
+                tmp.resolve("held-log.json").toString(), b.toString(), "held-1", String.valueOf(bystander.pid())) + "\n";
+        Files.writeString(state.resolve(RuntimeDaemon.FIFO), request, StandardOpenOption.APPEND);
+
+        try (BufferedReader in = Files.newBufferedReader(slot)) {
+            assertThat(in.readLine()).isEqualTo("0");
+            Thread.sleep(300);
+            assertThat(lock).as("claimed while its reader holds it").exists();
+        }
+        for (int i = 0; i < 500 && Files.exists(lock); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(lock).as("freed once its reader closed it").doesNotExist();
+        assertThat(state.resolve("containers/held-1/activation.json")).exists();
+        // the next request on the slot gets its own answer
+        Path bad = bundle("held-bad", List.of("echoip"));
+        assertThat(RuntimeDaemon.ask(state, nodeToml, "create", tmp.resolve("held-log.json").toString(), bad.toString(), "held-2"))
+                .isEqualTo(1);
+        assertEverySlotIsFreed();
     }
 
     @Test
