@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import org.imageless.nix.NixException;
+import org.imageless.nix.posix.PosixFiles;
 
 /**
  * Restores a NAR into a fresh path, as {@code nix-store --restore} does, already in the shape of a
@@ -151,7 +152,7 @@ public final class NarUnpacker {
         public void symlink(String path, String target) {
             Path link = resolve(path);
             try {
-                NarFiles.createSymlink(link, target.getBytes(StandardCharsets.UTF_8));
+                PosixFiles.createSymlink(link, target.getBytes(StandardCharsets.UTF_8));
                 created(path);
                 setTime(link);
             } catch (IOException e) {
@@ -166,7 +167,7 @@ public final class NarUnpacker {
         }
 
         private static void setTime(Path p) throws IOException {
-            NarFiles.setModificationTime(p, CANONICAL_MTIME);
+            PosixFiles.setModificationTime(p, CANONICAL_MTIME);
         }
 
         private static NixException failed(String path, Path file, IOException e) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.imageless.nix.NixException;
+import org.imageless.nix.posix.PosixFiles;
 
 /**
  * Serialises a file tree as a NAR, byte for byte as {@code nix-store --dump}: regular files
@@ -60,7 +61,7 @@ public final class NarWriter {
         } else if (attrs.isSymbolicLink()) {
             string("symlink");
             string("target");
-            string(NarFiles.readSymlink(path));
+            string(PosixFiles.readSymlink(path, Nar.MAX_TARGET));
         } else if (attrs.isDirectory()) {
             string("directory");
             for (Entry e : sortedEntries(path)) {

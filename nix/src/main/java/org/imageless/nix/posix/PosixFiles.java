@@ -1,4 +1,4 @@
-package org.imageless.nix.nar;
+package org.imageless.nix.posix;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -20,12 +20,13 @@ import java.nio.file.Path;
 /**
  * The file calls that go to libc directly. The two symlink calls, because Java's {@code Path}
  * normalises ({@code "a//b/"} becomes {@code "a/b"}) but a NAR records a symlink's target exactly
- * as {@code readlink(2)} returns it; and {@code utimensat(2)}, one call per file where the JDK's
- * {@code setTimes} opens, calls {@code futimens} and closes. The launchers grant native access
+ * as {@code readlink(2)} returns it; {@code utimensat(2)}, one call per file where the JDK's
+ * {@code setTimes} opens, calls {@code futimens} and closes; and {@code mkfifo(3)}, which the JDK
+ * does not have (the runtime daemon's reply FIFOs). The launchers grant native access
  * ({@code --enable-native-access=ALL-UNNAMED}).
  */
 @SuppressWarnings("restricted")
-final class NarFiles {
+public final class PosixFiles {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -50,19 +51,27 @@ final class NarFiles {
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
-    private NarFiles() {}
+    /** Linked at first use: the per-call JVMs that unpack NARs never make a FIFO. */
+    private static final class Fifo {
+        static final MethodHandle MKFIFO = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("mkfifo").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+                Linker.Option.captureCallState("errno"));
+    }
 
-    /** The target of symlink {@code link}, byte for byte. */
-    static byte[] readSymlink(Path link) throws IOException {
+    private PosixFiles() {}
+
+    /** The target of symlink {@code link}, byte for byte; fails if it is longer than {@code max} bytes. */
+    public static byte[] readSymlink(Path link, int max) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment buf = arena.allocate(Nar.MAX_TARGET + 2L);
-            long n = (long) READLINK.invokeExact(state, arena.allocateFrom(link.toString()), buf, Nar.MAX_TARGET + 2L);
+            MemorySegment buf = arena.allocate(max + 2L);
+            long n = (long) READLINK.invokeExact(state, arena.allocateFrom(link.toString()), buf, max + 2L);
             if (n < 0) {
                 throw failure(link, "readlink", state);
             }
-            if (n > Nar.MAX_TARGET) {
-                throw new FileSystemException(link.toString(), null, "symlink target longer than " + Nar.MAX_TARGET + " bytes");
+            if (n > max) {
+                throw new FileSystemException(link.toString(), null, "symlink target longer than " + max + " bytes");
             }
             return buf.asSlice(0, n).toArray(JAVA_BYTE);
         } catch (IOException | RuntimeException | Error e) {
@@ -73,7 +82,7 @@ final class NarFiles {
     }
 
     /** Creates symlink {@code link} pointing to exactly {@code target}; fails if {@code link} exists. */
-    static void createSymlink(Path link, byte[] target) throws IOException {
+    public static void createSymlink(Path link, byte[] target) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment cTarget = arena.allocate(target.length + 1L);
@@ -90,7 +99,7 @@ final class NarFiles {
     }
 
     /** Sets the modification time of {@code path} (not following a symlink), leaving atime alone. */
-    static void setModificationTime(Path path, long epochSeconds) throws IOException {
+    public static void setModificationTime(Path path, long epochSeconds) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment times = arena.allocate(JAVA_LONG, 4);
@@ -102,6 +111,24 @@ final class NarFiles {
                     AT_SYMLINK_NOFOLLOW);
             if (rc != 0) {
                 throw failure(path, "utimensat", state);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Makes FIFO {@code fifo} with permission bits {@code mode} (less the umask); fails if
+     * {@code fifo} exists.
+     */
+    public static void mkfifo(Path fifo, int mode) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) Fifo.MKFIFO.invokeExact(state, arena.allocateFrom(fifo.toString()), mode);
+            if (rc != 0) {
+                throw failure(fifo, "mkfifo", state);
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
