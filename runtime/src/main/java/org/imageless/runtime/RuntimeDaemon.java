@@ -18,14 +18,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.imageless.nix.posix.PosixFiles;
 import org.imageless.runtime.config.NodeConfig;
 
 /**
@@ -45,9 +44,10 @@ import org.imageless.runtime.config.NodeConfig;
  * (the per-call main's arguments, see {@link ContainerRuntime}, the environment that matters to it,
  * and the launcher's pid, for messages). The daemon opens the reply FIFO for writing (the open meets the launcher's open for reading:
  * from then on the request is the daemon's), runs exactly what the per-call main runs, in a virtual
- * thread, and writes the exit status as one line. It keeps a slot open after the status and frees it
- * (removes the lock) only when a write finds no reader left: the launcher, and anything it passed the
- * descriptor to, has closed it, so the next launcher's answer cannot reach an earlier reader. Failures go to the request's LOG as one JSON line,
+ * thread, and writes the exit status as one line. Then it puts a new FIFO in the slot's place and
+ * frees the slot (removes the lock): the launcher reads its status from the FIFO it opened, and
+ * nothing that still holds that one (the launcher, a child of it, or a process that copied the
+ * daemon's descriptor when it was forked) can meet the next launcher's open or answer. Failures go to the request's LOG as one JSON line,
  * as without a daemon. If the daemon dies after it took a request, the launcher reads end-of-file
  * without a status and fails with a message saying so; a launcher that died before it opened its
  * reply FIFO costs the daemon one waiting thread for {@link #RENDEZVOUS}.
@@ -67,10 +67,6 @@ public final class RuntimeDaemon implements AutoCloseable {
     static final int SLOTS = 32;
     private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("slot-[0-9]+");
     private static final java.util.regex.Pattern PID = java.util.regex.Pattern.compile("[0-9]{1,10}");
-    /** How long the daemon waits for a launcher to close its slot before it gives the slot a new FIFO. */
-    private static final Duration SLOT_RELEASE = Duration.ofSeconds(30);
-    /** How often the daemon checks whether a slot is still read. */
-    private static final Duration SLOT_POLL = Duration.ofMillis(2);
     /** How long a stopping daemon gives the activation reports it still holds. */
     static final Duration REPORTS_AT_STOP = Duration.ofSeconds(5);
     /** How long the daemon waits for a launcher to open its reply FIFO. */
@@ -98,7 +94,7 @@ public final class RuntimeDaemon implements AutoCloseable {
             throw new IllegalStateException(anotherDaemon(other.get(), stateDir));
         }
         Files.deleteIfExists(fifo);
-        mkfifo(fifo);
+        PosixFiles.mkfifo(fifo, 0600);
         makeSlots(stateDir.resolve(REPLIES));
         // read-write: the daemon is a writer too, so the FIFO never reaches end-of-file between launchers,
         // and a launcher's write never blocks while the daemon lives
@@ -268,10 +264,9 @@ public final class RuntimeDaemon implements AutoCloseable {
             journal.println("flox-container-runtime daemon: the launcher (pid " + f[8] + ") of '" + f[4] + " " + f[7]
                     + "' went away before its answer (" + rc + "): " + e.getMessage());
         }
+        closeQuietly(out);
         if (slot) {
-            releaseSlot(reply, out);
-        } else {
-            closeQuietly(out);
+            renewSlot(reply);
         }
         if (debug) {
             journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[4], f[7], rc, (System.nanoTime() - t0) / 1_000_000);
@@ -329,57 +324,16 @@ public final class RuntimeDaemon implements AutoCloseable {
      * one is never answered by this daemon) and no claims.
      */
     private static void makeSlots(Path replies) throws IOException {
-        List<Path> fifos = new ArrayList<>();
         for (int k = 0; k < SLOTS; k++) {
             Path slot = replies.resolve("slot-" + k);
             Files.deleteIfExists(slot);
             Files.deleteIfExists(lockOf(slot));
-            fifos.add(slot);
+            PosixFiles.mkfifo(slot, 0600);
         }
-        mkfifo(fifos.toArray(Path[]::new));
     }
 
     private static Path lockOf(Path slot) {
         return slot.resolveSibling(slot.getFileName() + ".lock");
-    }
-
-    /**
-     * Frees {@code slot} for the next launcher once nothing reads it any more, in the background:
-     * {@code out}, the daemon's end, stays open after the status, and an empty line written to it every
-     * {@link #SLOT_POLL} fails (EPIPE) once the last reader has closed the FIFO. (A launcher reads one
-     * line, so the empty lines after its status are never read.) Whether the launcher's process still
-     * holds the FIFO cannot tell that: its open may still be on its way into the descriptor table when
-     * the daemon's open has already returned, and a child may hold the FIFO after the launcher has gone.
-     */
-    private void releaseSlot(Path slot, OutputStream out) {
-        Thread.ofVirtual().start(() -> {
-            long deadline = System.nanoTime() + SLOT_RELEASE.toNanos();
-            try {
-                while (true) {
-                    try {
-                        out.write('\n');
-                    } catch (IOException readerGone) {
-                        break;
-                    }
-                    if (System.nanoTime() > deadline) {
-                        closeQuietly(out);
-                        renewSlot(slot); // still read after all this time: it gets a new FIFO instead
-                        return;
-                    }
-                    Thread.sleep(SLOT_POLL);
-                }
-                closeQuietly(out);
-                Files.deleteIfExists(lockOf(slot));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                closeQuietly(out);
-                renewSlot(slot);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(out);
-                journal.println("flox-container-runtime daemon: cannot free reply slot " + slot + ": " + e);
-                renewSlot(slot);
-            }
-        });
     }
 
     private static void closeQuietly(OutputStream out) {
@@ -390,11 +344,16 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
     }
 
-    /** Replaces {@code slot}'s FIFO by a new one, then frees the slot. */
+    /**
+     * Puts a new FIFO in {@code slot}'s place (made aside, then renamed over it: a launcher finds
+     * either FIFO, never none), then frees the slot.
+     */
     private void renewSlot(Path slot) {
         try {
-            Files.deleteIfExists(slot);
-            mkfifo(slot);
+            Path next = slot.resolveSibling(slot.getFileName() + ".next");
+            Files.deleteIfExists(next);
+            PosixFiles.mkfifo(next, 0600);
+            Files.move(next, slot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.deleteIfExists(lockOf(slot));
         } catch (IOException e) {
             journal.println("flox-container-runtime daemon: cannot renew reply slot " + slot + " (it stays claimed): " + e);
@@ -477,22 +436,6 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
     }
 
-    private static void mkfifo(Path... paths) throws IOException {
-        List<String> command = new ArrayList<>(List.of("mkfifo", "-m", "600"));
-        for (Path p : paths) {
-            command.add(p.toString());
-        }
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (p.waitFor() != 0) {
-                throw new IOException("mkfifo " + String.join(" ", command.subList(3, command.size())) + " failed: " + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while making " + List.of(paths), e);
-        }
-    }
 
     /**
      * Stops taking requests (launchers fall back to their own JVM from now on: the pid file and the

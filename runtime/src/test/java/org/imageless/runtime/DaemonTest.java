@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -257,35 +258,40 @@ class DaemonTest {
     }
 
     @Test
-    void aSlotIsFreedOnlyOnceNothingReadsItAnyMore() throws Exception {
-        // the reader here is not the process named in the request (as when the launcher's open is still
-        // on its way into its descriptor table, or a child holds the FIFO): the slot stays claimed anyway
+    void whatStillHoldsASlotsFifoNeverMeetsTheNextLaunchersAnswer() throws Exception {
+        // A slot is freed as soon as its answer is written. Its reader may still hold the FIFO, and so may a
+        // process that copied the daemon's descriptor when it was forked (the JVM closes them only in the
+        // child, after the fork): the next launcher on that slot must still wait for, and get, its own answer.
         daemon();
-        Process bystander = new ProcessBuilder("sleep", "60").start();
-        processes.add(bystander);
         Path replies = state.resolve(RuntimeDaemon.REPLIES);
-        Path slot = replies.resolve("slot-7");
-        Path lock = replies.resolve("slot-7.lock");
-        Files.writeString(lock, bystander.pid() + "\n", StandardOpenOption.CREATE_NEW);
+        // RuntimeDaemon.ask, below, tries slot (pid % SLOTS) first
+        Path slot = replies.resolve("slot-" + ProcessHandle.current().pid() % RuntimeDaemon.SLOTS);
+        Path lock = slot.resolveSibling(slot.getFileName() + ".lock");
+        Files.writeString(lock, ProcessHandle.current().pid() + "\n", StandardOpenOption.CREATE_NEW);
         Path b = bundle("held", SHOW);
+        Path log = tmp.resolve("held-log.json");
         String request = String.join("\t", RuntimeDaemon.VERSION, slot.toString(), nodeToml.toString(), "0", "create",
-                tmp.resolve("held-log.json").toString(), b.toString(), "held-1", String.valueOf(bystander.pid())) + "\n";
+                log.toString(), b.toString(), "held-1", String.valueOf(ProcessHandle.current().pid())) + "\n";
         Files.writeString(state.resolve(RuntimeDaemon.FIFO), request, StandardOpenOption.APPEND);
 
-        try (BufferedReader in = Files.newBufferedReader(slot)) {
-            assertThat(in.readLine()).isEqualTo("0");
-            Thread.sleep(300);
-            assertThat(lock).as("claimed while its reader holds it").exists();
+        try (BufferedReader first = Files.newBufferedReader(slot);
+                RandomAccessFile copiedWriter = new RandomAccessFile(slot.toFile(), "rw")) {
+            assertThat(first.readLine()).isEqualTo("0");
+            for (int i = 0; i < 500 && Files.exists(lock); i++) {
+                Thread.sleep(10);
+            }
+            assertThat(lock).as("freed once the answer is written").doesNotExist();
+            // the next call on the slot, while both still hold the FIFO the first answer came through and the
+            // first reader waits for more
+            Future<String> more = Executors.newVirtualThreadPerTaskExecutor().submit(first::readLine);
+            Path bad = bundle("held-bad", List.of("echoip"));
+            assertThat(RuntimeDaemon.ask(state, nodeToml, "create", log.toString(), bad.toString(), "held-2")).isEqualTo(1);
+            copiedWriter.close();
+            assertThat(more.get(10, TimeUnit.SECONDS)).as("nothing more for the first reader").isNull();
         }
-        for (int i = 0; i < 500 && Files.exists(lock); i++) {
-            Thread.sleep(10);
-        }
-        assertThat(lock).as("freed once its reader closed it").doesNotExist();
         assertThat(state.resolve("containers/held-1/activation.json")).exists();
-        // the next request on the slot gets its own answer
-        Path bad = bundle("held-bad", List.of("echoip"));
-        assertThat(RuntimeDaemon.ask(state, nodeToml, "create", tmp.resolve("held-log.json").toString(), bad.toString(), "held-2"))
-                .isEqualTo(1);
+        assertThat(Files.readString(log)).contains("command 'echoip' is not in environment acme/web:1");
+        assertThat(journal.toString()).doesNotContain("did not open");
         assertEverySlotIsFreed();
     }
 
