@@ -42,13 +42,13 @@ import org.imageless.runtime.config.NodeConfig;
  *   flox-runtime-2 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB create|exec TAB LOG TAB ARG TAB ARG TAB PID
  * </pre>
  * (the per-call main's arguments, see {@link ContainerRuntime}, the environment that matters to it,
- * and the launcher's pid, for messages). The daemon opens the reply FIFO for writing (the open meets the launcher's open for reading:
- * from then on the request is the daemon's), runs exactly what the per-call main runs, in a virtual
- * thread, and writes the exit status as one line. Then it puts a new FIFO in the slot's place and
- * frees the slot (removes the lock): the launcher reads its status from the FIFO it opened, and
- * nothing that still holds that one (the launcher, a child of it, or a process that copied the
- * daemon's descriptor when it was forked) can meet the next launcher's open or answer. Failures go to the request's LOG as one JSON line,
- * as without a daemon. If the daemon dies after it took a request, the launcher reads end-of-file
+ * and the launcher's pid, for messages). The daemon opens the reply FIFO for writing (the open
+ * meets the launcher's open for reading: from then on the request is the daemon's), runs exactly
+ * what the per-call main runs, in a virtual thread, and writes the exit status as one line. Then it
+ * puts a new FIFO in the slot's place and frees the slot (removes the lock): the launcher reads its
+ * status from the FIFO it opened, and nothing that still holds that one (the launcher, a child of
+ * it, or a process that copied the daemon's descriptor when it was forked) can meet the next
+ * launcher's open or answer. Failures go to the request's LOG as one JSON line, as without a daemon. If the daemon dies after it took a request, the launcher reads end-of-file
  * without a status and fails with a message saying so; a launcher that died before it opened its
  * reply FIFO costs the daemon one waiting thread for {@link #RENDEZVOUS}.
  *
@@ -435,7 +435,6 @@ public final class RuntimeDaemon implements AutoCloseable {
             return Optional.empty();
         }
     }
-
 
     /**
      * Stops taking requests (launchers fall back to their own JVM from now on: the pid file and the
