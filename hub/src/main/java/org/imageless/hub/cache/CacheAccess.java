@@ -54,6 +54,15 @@ public interface CacheAccess<P> {
     }
 
     /**
+     * Whom {@code principal}'s proofs ({@link #proved}) and NAR uploads count for: by default the
+     * principal itself; a server whose principals carry the token they came with says the account,
+     * so that every token of one user or service account shares them.
+     */
+    default Object holder(P principal) {
+        return principal;
+    }
+
+    /**
      * The policy "readable iff in the closure of one of {@code readableRoots(principal)}", with the
      * closure of each root computed once and kept: a visible path's closure never changes, because a
      * narinfo is accepted only when its references are present. {@code readableRoots} is called per
@@ -62,7 +71,7 @@ public interface CacheAccess<P> {
      */
     static <P> CacheAccess<P> byRoots(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
             Function<P, UploadPermission> upload) {
-        return new ClosureAccess<>(storage, readableRoots, List::of, upload);
+        return new ClosureAccess<>(storage, readableRoots, List::of, upload, p -> p);
     }
 
     /**
@@ -71,34 +80,42 @@ public interface CacheAccess<P> {
      */
     static <P> CacheAccess<P> byRoots(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
             Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload) {
-        return new ClosureAccess<>(storage, readableRoots, allRoots, upload);
+        return new ClosureAccess<>(storage, readableRoots, allRoots, upload, p -> p);
+    }
+
+    /** As above, with proofs and uploads counted for {@code holder} of the principal (see {@link #holder}). */
+    static <P> CacheAccess<P> byRoots(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
+            Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload, Function<P, ?> holder) {
+        return new ClosureAccess<>(storage, readableRoots, allRoots, upload, holder);
     }
 
     /** {@link #byRoots} as a class, so its closure cache can be seen by tests. */
     final class ClosureAccess<P> implements CacheAccess<P> {
         /** Beyond this many cached (root → closure) entries the cache starts over; closures are cheap to recompute. */
         private static final int MAX_CACHED_ROOTS = 100_000;
-        /** (principal, path) proofs of {@link #proved} kept, the most recent. */
+        /** (holder, path) proofs of {@link #proved} kept, the most recent. */
         private static final int MAX_PROOFS = 100_000;
 
         private final CacheStorage storage;
         private final Function<P, ? extends Collection<StorePath>> readableRoots;
         private final Supplier<? extends Collection<StorePath>> allRoots;
         private final Function<P, UploadPermission> upload;
+        private final Function<P, ?> holder;
         private final org.imageless.nix.BoundedMemo<StorePath, Set<StorePath>> closures = new org.imageless.nix.BoundedMemo<>(MAX_CACHED_ROOTS);
         private final RecentSet<List<Object>> proofs = new RecentSet<>(MAX_PROOFS);
 
         ClosureAccess(CacheStorage storage, Function<P, ? extends Collection<StorePath>> readableRoots,
-                Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload) {
+                Supplier<? extends Collection<StorePath>> allRoots, Function<P, UploadPermission> upload, Function<P, ?> holder) {
             this.storage = storage;
             this.readableRoots = readableRoots;
             this.allRoots = allRoots;
             this.upload = upload;
+            this.holder = holder;
         }
 
         @Override
         public boolean canReference(P principal, StorePath path) {
-            if (proofs.contains(List.of(principal, path)) || canRead(principal, path)) {
+            if (proofs.contains(List.of(holder(principal), path)) || canRead(principal, path)) {
                 return true;
             }
             for (StorePath root : allRoots.get()) {
@@ -111,7 +128,12 @@ public interface CacheAccess<P> {
 
         @Override
         public void proved(P principal, StorePath path) {
-            proofs.add(List.of(principal, path));
+            proofs.add(List.of(holder(principal), path));
+        }
+
+        @Override
+        public Object holder(P principal) {
+            return holder.apply(principal);
         }
 
         @Override

@@ -56,7 +56,8 @@ public final class CacheFeature implements Routes {
             List<Supplier<? extends Collection<StorePath>>> allRootSources) {
         this.rootSources = List.copyOf(rootSources);
         this.allRootSources = List.copyOf(allRootSources);
-        this.access = CacheAccess.byRoots(storage, this::readableRoots, this::allRoots, CacheFeature::uploadPermission);
+        this.access = CacheAccess.byRoots(storage, this::readableRoots, this::allRoots, CacheFeature::uploadPermission,
+                CacheFeature::account);
         this.routes = new CacheRoutes<>(storage, Requests::principalOrAnonymous, access);
         this.publicKey = hub.signingKey().publicKey().toString();
     }
@@ -67,6 +68,14 @@ public final class CacheFeature implements Routes {
      */
     public boolean canReference(Principal principal, StorePath path) {
         return access.canReference(principal, path);
+    }
+
+    /**
+     * Whose upload proofs a request's are: its user's or service account's, whichever of their tokens
+     * it came with (names are unique across both: a service account's holds a slash).
+     */
+    private static Object account(Principal principal) {
+        return principal instanceof Principal.Anonymous ? principal : principal.name();
     }
 
     private Collection<StorePath> allRoots() {

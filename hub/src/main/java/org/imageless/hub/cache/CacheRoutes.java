@@ -57,7 +57,7 @@ public final class CacheRoutes<P> {
     private final CacheStorage storage;
     private final PrincipalResolver<P> principals;
     private final CacheAccess<P> access;
-    /** (principal, NAR file name) of the NAR files uploaded most recently, each hashed as it came in. */
+    /** ({@link CacheAccess#holder}, NAR file name) of the NAR files uploaded most recently, each hashed as it came in. */
     private final RecentSet<List<Object>> uploads = new RecentSet<>(100_000);
 
     public CacheRoutes(CacheStorage storage, PrincipalResolver<P> principals, CacheAccess<P> access) {
@@ -108,7 +108,7 @@ public final class CacheRoutes<P> {
         Optional<Path> nar = storage.narFile(file);
         boolean readable = nar.isPresent() && readableByAny(principal, storage.pathsOfNarFile(file));
         if (!readable) {
-            if (!withBody && storage.hasNarFile(file) && uploads.contains(List.of(principal, file))) {
+            if (!withBody && storage.hasNarFile(file) && uploads.contains(List.of(access.holder(principal), file))) {
                 ctx.status(200); // nix copy asks before uploading; this uploader sent it lately and need not again
                 return;
             }
@@ -207,7 +207,7 @@ public final class CacheRoutes<P> {
         }
         try {
             storage.putNar(ctx.pathParam("file"), ctx.req().getInputStream());
-            uploads.add(List.of(principals.resolve(ctx), ctx.pathParam("file")));
+            uploads.add(List.of(access.holder(principals.resolve(ctx)), ctx.pathParam("file")));
             ctx.status(200);
         } catch (NixException e) {
             refuse(ctx, e);
@@ -244,7 +244,7 @@ public final class CacheRoutes<P> {
                     new java.io.ByteArrayInputStream(body));
             // nix uploads a path it may not read with its NAR, even when the cache has it: the bytes prove
             // that the uploader holds the path
-            if (accepted.holdsNar() && uploads.contains(List.of(principal, CacheStorage.narFileOf(info)))) {
+            if (accepted.holdsNar() && uploads.contains(List.of(access.holder(principal), CacheStorage.narFileOf(info)))) {
                 access.proved(principal, info.storePath());
             }
             ctx.status(200);

@@ -75,6 +75,15 @@ class EnvironmentCacheTest {
             try (BinaryCacheClient asBob = client(hub, bob)) {
                 assertThat(asBob.narInfo(StorePath.parse(nix.leaf))).isEmpty();
             }
+            // the proof is bob's, whichever of his tokens: another of them references the leaf without its bytes
+            String second = nix.nix.addTextWithReferences("second", "refers to", nix.leaf);
+            HttpResponse<String> bobAgain = uploadWithoutReferences(hub, nix, hub.anotherToken("bob"), second);
+            assertThat(bobAgain.statusCode()).as(bobAgain.body()).isEqualTo(200);
+            // carol never sent the leaf's bytes
+            String third = nix.nix.addTextWithReferences("third", "refers to", nix.leaf);
+            HttpResponse<String> carol = uploadWithoutReferences(hub, nix, hub.createUser("carol"), third);
+            assertThat(carol.statusCode()).as(carol.body()).isEqualTo(403);
+            assertThat(carol.body()).contains("whose NAR you did not upload");
 
             // alice, who may read them, may reference them
             String mine = nix.nix.addTextWithReferences("mine", "refers to", nix.leaf);

@@ -134,6 +134,11 @@ public final class RunningHub implements AutoCloseable {
         return hub.tokens().createPersonal(name, "runninghub", Expiry.NEVER).secret();
     }
 
+    /** Another personal token of {@code user} (an existing user), as a second login or a CI job would have. */
+    public String anotherToken(String user) {
+        return hub.tokens().createPersonal(user, "another", Expiry.NEVER).secret();
+    }
+
     /** Creates organisation {@code org} with {@code ownerUser} (an existing user) as its owner. */
     public void createOrg(String org, String ownerUser) {
         hub.accounts().createOrg(org);
