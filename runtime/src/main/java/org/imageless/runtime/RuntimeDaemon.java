@@ -42,15 +42,16 @@ import org.imageless.runtime.config.NodeConfig;
  *   flox-runtime-2 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB create|exec TAB LOG TAB ARG TAB ARG TAB PID
  * </pre>
  * (the per-call main's arguments, see {@link ContainerRuntime}, the environment that matters to it,
- * and the launcher's pid, for messages). The daemon opens the reply FIFO for writing (the open
- * meets the launcher's open for reading: from then on the request is the daemon's), runs exactly
- * what the per-call main runs, in a virtual thread, and writes the exit status as one line. Then it
- * puts a new FIFO in the slot's place and frees the slot (removes the lock): the launcher reads its
- * status from the FIFO it opened, and nothing that still holds that one (the launcher, a child of
- * it, or a process that copied the daemon's descriptor when it was forked) can meet the next
- * launcher's open or answer. Failures go to the request's LOG as one JSON line, as without a daemon. If the daemon dies after it took a request, the launcher reads end-of-file
- * without a status and fails with a message saying so; a launcher that died before it opened its
- * reply FIFO costs the daemon one waiting thread for {@link #RENDEZVOUS}.
+ * and the launcher's pid). The daemon opens the reply FIFO for writing (the open meets the
+ * launcher's open for reading: from then on the request is the daemon's; it waits as long as the
+ * launcher lives, and drops the request once it is gone), runs exactly what the per-call main
+ * runs, in a virtual thread, and writes the exit status as one line. Then it puts a new FIFO in the
+ * slot's place and frees the slot (removes the lock): the launcher reads its status from the FIFO
+ * it opened, and nothing that still holds that one (the launcher, a child of it, or a process that
+ * copied the daemon's descriptor when it was forked) can meet the next launcher's open or answer.
+ * Failures go to the request's LOG as one JSON line, as without a daemon. If the daemon dies after
+ * it took a request, the launcher reads end-of-file without a status and fails with a message
+ * saying so.
  *
  * <p>The daemon's own messages (start, stop, malformed requests, internal errors) go to its stderr
  * (the journal under systemd); request outcomes are not logged there unless {@code FLOX_RUNTIME_DEBUG}
@@ -69,8 +70,8 @@ public final class RuntimeDaemon implements AutoCloseable {
     private static final java.util.regex.Pattern PID = java.util.regex.Pattern.compile("[0-9]{1,10}");
     /** How long a stopping daemon gives the activation reports it still holds. */
     static final Duration REPORTS_AT_STOP = Duration.ofSeconds(5);
-    /** How long the daemon waits for a launcher to open its reply FIFO. */
-    static final Duration RENDEZVOUS = Duration.ofSeconds(10);
+    /** How often the daemon looks whether a launcher that has not opened its reply FIFO yet still lives. */
+    static final Duration LAUNCHER_CHECK = Duration.ofMillis(500);
 
     private final Path stateDir;
     private final Path fifo;
@@ -223,7 +224,7 @@ public final class RuntimeDaemon implements AutoCloseable {
             return;
         }
         boolean slot = reply.getParent().equals(stateDir.resolve(REPLIES)) && SLOT.matcher(reply.getFileName().toString()).matches();
-        OutputStream out = openReply(reply);
+        OutputStream out = openReply(reply, Long.parseLong(f[8]));
         if (out == null) {
             if (slot) {
                 renewSlot(reply); // a launcher that opens it late finds an old FIFO nobody will answer on
@@ -234,8 +235,8 @@ public final class RuntimeDaemon implements AutoCloseable {
                     // stays until the launcher's pid comes round again (it removes a stale one then)
                 }
             }
-            journal.println("flox-container-runtime daemon: the launcher of '" + f[4] + " " + f[7] + "' did not open its reply FIFO "
-                    + reply + " within " + RENDEZVOUS.toSeconds() + " s; the request is dropped");
+            journal.println("flox-container-runtime daemon: the launcher (pid " + f[8] + ") of '" + f[4] + " " + f[7]
+                    + "' ended before it opened its reply FIFO " + reply + "; the request is dropped");
             return;
         }
         long t0 = System.nanoTime();
@@ -361,15 +362,23 @@ public final class RuntimeDaemon implements AutoCloseable {
     }
 
     /**
-     * Opens {@code reply} for writing, which waits for the launcher's open for reading; after
-     * {@link #RENDEZVOUS} the daemon opens it for reading itself to end the wait, and gives up (null).
+     * Opens {@code reply} for writing, which waits for the launcher's open for reading, for as long
+     * as the launcher (process {@code launcher}) lives: a launcher that is only slow gets its answer,
+     * however late. Once it is gone, the daemon opens the FIFO for reading itself to end the wait,
+     * and gives up (null).
      */
-    private static OutputStream openReply(Path reply) {
+    private static OutputStream openReply(Path reply, long launcher) {
         AtomicBoolean opened = new AtomicBoolean();
         AtomicBoolean gaveUp = new AtomicBoolean();
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
-                Thread.sleep(RENDEZVOUS);
+                // (looked at only once it is late: nothing of this is on the way of a launcher that is not)
+                Thread.sleep(LAUNCHER_CHECK);
+                Optional<java.time.Instant> started = startOf(launcher);
+                // gone, or its pid names another process now
+                while (started.isPresent() && startOf(launcher).equals(started)) {
+                    Thread.sleep(LAUNCHER_CHECK);
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -394,6 +403,11 @@ public final class RuntimeDaemon implements AutoCloseable {
             watchdog.interrupt();
             return null;
         }
+    }
+
+    /** When process {@code pid} started, if it is alive (a pid that comes round again starts later). */
+    private static Optional<java.time.Instant> startOf(long pid) {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).flatMap(h -> h.info().startInstant());
     }
 
     /**

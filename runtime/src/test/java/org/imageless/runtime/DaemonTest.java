@@ -263,16 +263,12 @@ class DaemonTest {
         // process that copied the daemon's descriptor when it was forked (the JVM closes them only in the
         // child, after the fork): the next launcher on that slot must still wait for, and get, its own answer.
         daemon();
-        Path replies = state.resolve(RuntimeDaemon.REPLIES);
+        long pid = ProcessHandle.current().pid();
         // RuntimeDaemon.ask, below, tries slot (pid % SLOTS) first
-        Path slot = replies.resolve("slot-" + ProcessHandle.current().pid() % RuntimeDaemon.SLOTS);
+        Path slot = claimSlot((int) (pid % RuntimeDaemon.SLOTS), pid);
         Path lock = slot.resolveSibling(slot.getFileName() + ".lock");
-        Files.writeString(lock, ProcessHandle.current().pid() + "\n", StandardOpenOption.CREATE_NEW);
-        Path b = bundle("held", SHOW);
+        request(slot, bundle("held", SHOW), "held-1", pid);
         Path log = tmp.resolve("held-log.json");
-        String request = String.join("\t", RuntimeDaemon.VERSION, slot.toString(), nodeToml.toString(), "0", "create",
-                log.toString(), b.toString(), "held-1", String.valueOf(ProcessHandle.current().pid())) + "\n";
-        Files.writeString(state.resolve(RuntimeDaemon.FIFO), request, StandardOpenOption.APPEND);
 
         try (BufferedReader first = Files.newBufferedReader(slot);
                 RandomAccessFile copiedWriter = new RandomAccessFile(slot.toFile(), "rw")) {
@@ -293,6 +289,57 @@ class DaemonTest {
         assertThat(Files.readString(log)).contains("command 'echoip' is not in environment acme/web:1");
         assertThat(journal.toString()).doesNotContain("did not open");
         assertEverySlotIsFreed();
+    }
+
+    @Test
+    void aLauncherThatIsOnlySlowToOpenItsReplyStillGetsItsAnswer() throws Exception {
+        daemon();
+        Process launcher = new ProcessBuilder("sleep", "60").start();
+        processes.add(launcher);
+        Path slot = claimSlot(5, launcher.pid());
+        request(slot, bundle("slow", SHOW), "slow-1", launcher.pid());
+
+        Thread.sleep(RuntimeDaemon.LAUNCHER_CHECK.toMillis() * 4);
+        try (BufferedReader in = Files.newBufferedReader(slot)) {
+            assertThat(in.readLine()).isEqualTo("0");
+        }
+        assertThat(state.resolve("containers/slow-1/activation.json")).exists();
+        assertEverySlotIsFreed();
+    }
+
+    @Test
+    void aLauncherThatEndsBeforeItOpensItsReplyHasItsRequestDroppedAndItsSlotFreed() throws Exception {
+        daemon();
+        Process launcher = new ProcessBuilder("true").start();
+        launcher.waitFor();
+        Path slot = claimSlot(6, launcher.pid());
+        request(slot, bundle("gone", SHOW), "gone-1", launcher.pid());
+
+        assertEverySlotIsFreed();
+        assertThat(journal.toString()).contains("the launcher (pid " + launcher.pid() + ") of 'create gone-1' ended before it opened "
+                + "its reply FIFO " + slot + "; the request is dropped");
+        assertThat(state.resolve("containers/gone-1")).doesNotExist();
+        // the slot serves the next launcher
+        Path next = claimSlot(6, ProcessHandle.current().pid());
+        request(next, bundle("next", SHOW), "next-1", ProcessHandle.current().pid());
+        try (BufferedReader in = Files.newBufferedReader(next)) {
+            assertThat(in.readLine()).isEqualTo("0");
+        }
+        assertEverySlotIsFreed();
+    }
+
+    /** Claims reply slot {@code k} for process {@code pid}, as a launcher does. */
+    Path claimSlot(int k, long pid) throws IOException {
+        Path slot = state.resolve(RuntimeDaemon.REPLIES).resolve("slot-" + k);
+        Files.writeString(slot.resolveSibling("slot-" + k + ".lock"), pid + "\n", StandardOpenOption.CREATE_NEW);
+        return slot;
+    }
+
+    /** Writes the request line of {@code create} of {@code bundle} as container {@code id}, answered on {@code reply}. */
+    void request(Path reply, Path bundle, String id, long pid) throws IOException {
+        String line = String.join("\t", RuntimeDaemon.VERSION, reply.toString(), nodeToml.toString(), "0", "create",
+                tmp.resolve(id + "-log.json").toString(), bundle.toString(), id, String.valueOf(pid)) + "\n";
+        Files.writeString(state.resolve(RuntimeDaemon.FIFO), line, StandardOpenOption.APPEND);
     }
 
     @Test
