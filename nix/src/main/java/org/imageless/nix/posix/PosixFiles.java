@@ -83,40 +83,23 @@ public final class PosixFiles {
 
     /** Creates symlink {@code link} pointing to exactly {@code target}; fails if {@code link} exists. */
     public static void createSymlink(Path link, byte[] target) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call(link, "symlink", (arena, state) -> {
             MemorySegment cTarget = arena.allocate(target.length + 1L);
             MemorySegment.copy(target, 0, cTarget, JAVA_BYTE, 0, target.length);
-            int rc = (int) SYMLINK.invokeExact(state, cTarget, arena.allocateFrom(link.toString()));
-            if (rc != 0) {
-                throw failure(link, "symlink", state);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return (int) SYMLINK.invokeExact(state, cTarget, arena.allocateFrom(link.toString()));
+        });
     }
 
     /** Sets the modification time of {@code path} (not following a symlink), leaving atime alone. */
     public static void setModificationTime(Path path, long epochSeconds) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call(path, "utimensat", (arena, state) -> {
             MemorySegment times = arena.allocate(JAVA_LONG, 4);
             times.setAtIndex(JAVA_LONG, 0, 0L);
             times.setAtIndex(JAVA_LONG, 1, UTIME_OMIT);
             times.setAtIndex(JAVA_LONG, 2, epochSeconds);
             times.setAtIndex(JAVA_LONG, 3, 0L);
-            int rc = (int) UTIMENSAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(path.toString()), times,
-                    AT_SYMLINK_NOFOLLOW);
-            if (rc != 0) {
-                throw failure(path, "utimensat", state);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return (int) UTIMENSAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(path.toString()), times, AT_SYMLINK_NOFOLLOW);
+        });
     }
 
     /**
@@ -124,11 +107,20 @@ public final class PosixFiles {
      * {@code fifo} exists.
      */
     public static void mkfifo(Path fifo, int mode) throws IOException {
+        call(fifo, "mkfifo", (arena, state) -> (int) Fifo.MKFIFO.invokeExact(state, arena.allocateFrom(fifo.toString()), mode));
+    }
+
+    /** A libc call that answers 0, or -1 with errno (captured in {@code state}). */
+    private interface Call {
+        int invoke(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    /** Runs {@code call} with a fresh arena; a failure names {@code path}, the call and errno's text. */
+    private static void call(Path path, String name, Call call) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) Fifo.MKFIFO.invokeExact(state, arena.allocateFrom(fifo.toString()), mode);
-            if (rc != 0) {
-                throw failure(fifo, "mkfifo", state);
+            if (call.invoke(arena, state) != 0) {
+                throw failure(path, name, state);
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
