@@ -227,7 +227,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         OutputStream out = openReply(reply, Long.parseLong(f[8]));
         if (out == null) {
             if (slot) {
-                renewSlot(reply); // a launcher that opens it late finds an old FIFO nobody will answer on
+                renewSlot(reply); // its launcher is gone
             } else {
                 try {
                     Files.deleteIfExists(reply);
@@ -374,9 +374,9 @@ public final class RuntimeDaemon implements AutoCloseable {
             try {
                 // (looked at only once it is late: nothing of this is on the way of a launcher that is not)
                 Thread.sleep(LAUNCHER_CHECK);
-                Optional<java.time.Instant> started = startOf(launcher);
-                // gone, or its pid names another process now
-                while (started.isPresent() && startOf(launcher).equals(started)) {
+                // (a handle knows its process's start time: it is not alive once the pid names another)
+                Optional<ProcessHandle> process = ProcessHandle.of(launcher);
+                while (process.isPresent() && process.get().isAlive()) {
                     Thread.sleep(LAUNCHER_CHECK);
                 }
             } catch (InterruptedException e) {
@@ -403,11 +403,6 @@ public final class RuntimeDaemon implements AutoCloseable {
             watchdog.interrupt();
             return null;
         }
-    }
-
-    /** When process {@code pid} started, if it is alive (a pid that comes round again starts later). */
-    private static Optional<java.time.Instant> startOf(long pid) {
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).flatMap(h -> h.info().startInstant());
     }
 
     /**
