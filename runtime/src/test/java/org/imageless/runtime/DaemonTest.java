@@ -227,7 +227,7 @@ class DaemonTest {
             }
         }
         assertThat(log).doesNotContain("flox-container-runtime daemon");
-        assertThat(journal.toString()).doesNotContain("did not open").doesNotContain("went away");
+        assertThat(journal.toString()).doesNotContain("ended before it opened").doesNotContain("went away");
         assertThat(javaCalls()).isEmpty();
         assertEverySlotIsFreed();
     }
@@ -287,7 +287,7 @@ class DaemonTest {
         }
         assertThat(state.resolve("containers/held-1/activation.json")).exists();
         assertThat(Files.readString(log)).contains("command 'echoip' is not in environment acme/web:1");
-        assertThat(journal.toString()).doesNotContain("did not open");
+        assertThat(journal.toString()).doesNotContain("ended before it opened");
         assertEverySlotIsFreed();
     }
 
