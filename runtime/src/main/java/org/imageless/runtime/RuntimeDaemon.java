@@ -23,7 +23,12 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantLock;
 import org.imageless.nix.posix.PosixFiles;
 import org.imageless.runtime.config.NodeConfig;
 
@@ -35,23 +40,32 @@ import org.imageless.runtime.config.NodeConfig;
  * {@code state_dir/runtime.fifo} (mode 0600, opened read-write so that it never sees end-of-file),
  * {@code state_dir/runtime.pid} ({@code PID FD}: FD is the daemon's descriptor of the FIFO, so that a
  * launcher can tell the daemon from a process that got its pid later) and {@value #SLOTS} reply FIFOs
- * {@code state_dir/replies/slot-K}, made afresh at each start. A launcher claims a slot by creating
- * {@code slot-K.lock} exclusively (or, when all are taken, makes a reply FIFO of its own), then writes
- * one request line, shorter than {@code PIPE_BUF} so that lines of concurrent launchers never interleave:
+ * {@code state_dir/replies/slot-K}, made afresh at each start and each held open by the daemon, for
+ * reading and writing, until it answers through it. A launcher claims a slot by creating
+ * {@code slot-K.lock} exclusively and opens the slot's FIFO for reading before it asks: that open
+ * never waits, and from then on the daemon is the FIFO's only writer. Then it writes one request line,
+ * shorter than {@code PIPE_BUF} so that lines of concurrent launchers never interleave:
  * <pre>
- *   flox-runtime-2 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB create|exec TAB LOG TAB ARG TAB ARG TAB PID
+ *   flox-runtime-3 TAB REPLY-FIFO TAB NODE-CONFIG TAB TIMINGS(0|1) TAB WAIT-S TAB create|exec TAB LOG TAB ARG TAB ARG TAB PID
  * </pre>
  * (the per-call main's arguments, see {@link ContainerRuntime}, the environment that matters to it,
- * and the launcher's pid). The daemon opens the reply FIFO for writing (the open meets the
- * launcher's open for reading: from then on the request is the daemon's; it waits as long as the
- * launcher lives, and drops the request once it is gone), runs exactly what the per-call main
- * runs, in a virtual thread, and writes the exit status as one line. Then it puts a new FIFO in the
- * slot's place and frees the slot (removes the lock): the launcher reads its status from the FIFO
- * it opened, and nothing that still holds that one (the launcher, a child of it, or a process that
- * copied the daemon's descriptor when it was forked) can meet the next launcher's open or answer.
- * Failures go to the request's LOG as one JSON line, as without a daemon. If the daemon dies after
- * it took a request, the launcher reads end-of-file without a status and fails with a message
- * saying so.
+ * how long the launcher waits, and its pid). The daemon runs exactly what the per-call main runs, on
+ * the thread that read the request (another one reads on meanwhile), writes the exit status as one
+ * line into the slot's FIFO and closes it: it never
+ * waits for a launcher, and the answer of a launcher that has gone is simply dropped with the FIFO.
+ * Then it puts a new FIFO, held as before, in the slot's place and frees the slot (removes the lock):
+ * nothing that still holds the answered FIFO (the launcher, a child of it, or a process that copied the
+ * daemon's descriptor when it was forked) can meet the next launcher's answer. If the daemon dies, its
+ * descriptors close and the launcher reads end-of-file without a status; if a request takes longer
+ * than WAIT-S, the daemon answers 137 (the launcher says it did not answer in time) and drops the
+ * request's late result. Either way the launcher fails with a message saying so, and runs no program
+ * of its own on the way to the answer.
+ *
+ * <p>When all slots are taken, a launcher makes a reply FIFO of its own and asks the same way; the
+ * daemon then opens that FIFO for writing, which meets the launcher's open for reading and waits as
+ * long as the launcher lives (it drops the request once it is gone), and removes its name. That
+ * launcher bounds its wait itself. Failures go to the request's LOG as one JSON line, as without a
+ * daemon.
  *
  * <p>The daemon's own messages (start, stop, malformed requests, internal errors) go to its stderr
  * (the journal under systemd); request outcomes are not logged there unless {@code FLOX_RUNTIME_DEBUG}
@@ -63,15 +77,20 @@ public final class RuntimeDaemon implements AutoCloseable {
     public static final String PID_FILE = "runtime.pid";
     /** Where launchers make their reply FIFOs. */
     public static final String REPLIES = "replies";
-    public static final String VERSION = "flox-runtime-2";
+    public static final String VERSION = "flox-runtime-3";
     /** Reply FIFOs the daemon keeps ready ({@code replies/slot-K}); a launcher claims one with {@code slot-K.lock}. */
     static final int SLOTS = 32;
-    private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("slot-[0-9]+");
+    private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("slot-([0-9]{1,3})");
     private static final java.util.regex.Pattern PID = java.util.regex.Pattern.compile("[0-9]{1,10}");
+    private static final java.util.regex.Pattern WAIT = java.util.regex.Pattern.compile("[1-9][0-9]{0,6}");
     /** How long a stopping daemon gives the activation reports it still holds. */
     static final Duration REPORTS_AT_STOP = Duration.ofSeconds(5);
     /** How often the daemon looks whether a launcher that has not opened its reply FIFO yet still lives. */
     static final Duration LAUNCHER_CHECK = Duration.ofMillis(500);
+    /** Request threads that wait for the next request while none is served. */
+    static final int IDLE_READERS = 2;
+    /** How long {@link #ask} waits, as the launcher does by default. */
+    static final Duration ASK_WAIT = Duration.ofSeconds(600);
 
     private final Path stateDir;
     private final Path fifo;
@@ -79,9 +98,23 @@ public final class RuntimeDaemon implements AutoCloseable {
     private final PrintStream journal;
     private final boolean debug;
     private final RandomAccessFile channel;
-    private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Platform threads that take turns at reading requests: the one that reads a request serves it
+     * itself, while another reads on (so no hand-over to a thread that has to wake up lies between a
+     * request and its work).
+     */
+    private final ExecutorService requests = Executors.newCachedThreadPool(Thread.ofPlatform().name("flox-runtime-requests-", 0).factory());
+    private final ReentrantLock readTurn = new ReentrantLock();
+    /** Request threads waiting for, or taking, their turn to read. */
+    private final AtomicInteger readers = new AtomicInteger();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final BufferedReader in;
+    /** Each reply slot's FIFO, held open read-write until a request takes it (then null until renewed). */
+    private final AtomicReferenceArray<RandomAccessFile> held = new AtomicReferenceArray<>(SLOTS);
+    /** Answers 137 for requests that outlast their launcher's wait. */
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("flox-runtime-deadlines").daemon().factory());
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread reader;
 
     private RuntimeDaemon(Path stateDir, PrintStream journal, boolean debug) throws IOException {
         this.stateDir = stateDir;
@@ -96,7 +129,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         }
         Files.deleteIfExists(fifo);
         PosixFiles.mkfifo(fifo, 0600);
-        makeSlots(stateDir.resolve(REPLIES));
+        makeSlots();
         // read-write: the daemon is a writer too, so the FIFO never reaches end-of-file between launchers,
         // and a launcher's write never blocks while the daemon lives
         channel = new RandomAccessFile(fifo.toFile(), "rw");
@@ -104,7 +137,10 @@ public final class RuntimeDaemon implements AutoCloseable {
         // "PID FD": launchers check that the process with this pid holds the FIFO at that descriptor
         Files.writeString(tmp, ProcessHandle.current().pid() + descriptorOf(ProcessHandle.current().pid(), fifo).map(fd -> " " + fd).orElse("") + "\n");
         Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        reader = Thread.ofPlatform().name("flox-runtime-requests").start(this::readRequests);
+        in = new BufferedReader(new InputStreamReader(new FileInputStream(channel.getFD()), StandardCharsets.UTF_8));
+        for (int i = 0; i < IDLE_READERS; i++) {
+            requests.execute(this::serveRequests);
+        }
     }
 
     private static String anotherDaemon(long pid, Path stateDir) {
@@ -175,7 +211,7 @@ public final class RuntimeDaemon implements AutoCloseable {
     /** Waits until the daemon is closed. */
     public void await() {
         try {
-            reader.join();
+            stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -189,88 +225,187 @@ public final class RuntimeDaemon implements AutoCloseable {
         return pidFile;
     }
 
-    private void readRequests() {
-        try {
-            BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(channel.getFD()), StandardCharsets.UTF_8));
+    /**
+     * A request thread: reads one request when its turn comes, and serves it. If no other thread is
+     * waiting to read meanwhile, it starts one first; once served, it stays for the next turn unless
+     * {@value #IDLE_READERS} others wait already.
+     */
+    private void serveRequests() {
+        while (true) {
             String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isEmpty()) {
-                    if (closed.get()) {
-                        break; // close()'s wake-up line: every request written before it was taken
-                    }
-                    continue;
+            readers.incrementAndGet();
+            readTurn.lock();
+            try {
+                line = in.readLine();
+            } catch (IOException e) {
+                if (!closed.get()) {
+                    journal.println("flox-container-runtime daemon: reading " + fifo + " failed, stopping: " + e);
                 }
-                String request = line;
-                requests.execute(() -> handle(request));
+                line = null;
+            } finally {
+                readers.decrementAndGet();
+                readTurn.unlock();
             }
-        } catch (IOException e) {
-            if (!closed.get()) {
-                journal.println("flox-container-runtime daemon: reading " + fifo + " failed, stopping: " + e);
+            if (line == null || line.isEmpty() && closed.get()) {
+                // close()'s wake-up line (every request written before it was taken), passed on to the next reader
+                wakeUpReader();
+                stopped.countDown();
+                return;
             }
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (readers.get() == 0) {
+                try {
+                    requests.execute(this::serveRequests);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // close() stopped taking requests: this one is still served
+                }
+            }
+            try {
+                handle(line);
+            } catch (RuntimeException e) {
+                journal.println("flox-container-runtime daemon: internal error serving a request: " + e);
+            }
+            if (readers.get() >= IDLE_READERS) {
+                return;
+            }
+        }
+    }
+
+    /** Writes an empty line into the request FIFO: a reader that takes it after close() stops. */
+    private void wakeUpReader() {
+        try {
+            channel.write("\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException ignored) {
+            // closed: nobody reads any more
         }
     }
 
     private void handle(String line) {
         String[] f = line.split("\t", -1);
-        if (f.length != 9 || !f[0].equals(VERSION) || !(f[4].equals("create") || f[4].equals("exec"))
-                || !PID.matcher(f[8]).matches()) {
+        if (f.length != 10 || !f[0].equals(VERSION) || !WAIT.matcher(f[4]).matches() || !(f[5].equals("create") || f[5].equals("exec"))
+                || !PID.matcher(f[9]).matches()) {
             journal.println("flox-container-runtime daemon: ignored a request that is not '" + VERSION
-                    + " REPLY CONFIG TIMINGS create|exec LOG ARG ARG PID' (" + f.length + " fields; a launcher of another version?)");
+                    + " REPLY CONFIG TIMINGS WAIT create|exec LOG ARG ARG PID' (" + f.length + " fields; a launcher of another version?)");
             return;
         }
         Path reply = Path.of(f[1]);
+        int slot = slotOf(reply);
+        if (slot >= 0) {
+            answerOnSlot(slot, f);
+        } else {
+            answerOnOwnFifo(reply, f);
+        }
+    }
+
+    /** The index of {@code reply} among this daemon's reply slots, or -1. */
+    private int slotOf(Path reply) {
+        if (!reply.isAbsolute() || !reply.getParent().equals(stateDir.resolve(REPLIES))) {
+            return -1;
+        }
+        java.util.regex.Matcher m = SLOT.matcher(reply.getFileName().toString());
+        if (!m.matches()) {
+            return -1;
+        }
+        int k = Integer.parseInt(m.group(1));
+        return k < SLOTS ? k : -1;
+    }
+
+    /**
+     * Serves a request on reply slot {@code k}: its launcher has the FIFO open already, so the answer
+     * goes into the FIFO the daemon holds, whether or not anyone still reads it, at the latest when the
+     * request's WAIT has passed (137).
+     */
+    private void answerOnSlot(int k, String[] f) {
+        RandomAccessFile fifo = held.getAndSet(k, null);
+        if (fifo == null) {
+            journal.println("flox-container-runtime daemon: ignored '" + f[5] + " " + f[8] + "': its reply slot " + k
+                    + " is serving another request (a launcher that did not claim it?)");
+            return;
+        }
+        AtomicBoolean answered = new AtomicBoolean();
+        long waitS = Long.parseLong(f[4]);
+        java.util.concurrent.ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            if (answered.compareAndSet(false, true)) {
+                journal.println("flox-container-runtime daemon: '" + f[5] + " " + f[8] + "' took longer than its launcher waits ("
+                        + waitS + " s, FLOX_RUNTIME_DAEMON_TIMEOUT): answered 137; its result will be dropped");
+                answer(k, fifo, 137, f);
+            }
+        }, waitS, TimeUnit.SECONDS);
+        long t0 = System.nanoTime();
+        int rc = run(f);
+        deadline.cancel(false);
+        if (answered.compareAndSet(false, true)) {
+            answer(k, fifo, rc, f);
+        }
+        if (debug) {
+            journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[5], f[8], rc, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    /** Writes {@code rc} into slot {@code k}'s FIFO, closes it, and puts a new one in its place. */
+    private void answer(int k, RandomAccessFile fifo, int rc, String[] f) {
+        try {
+            // (the daemon reads this FIFO too: the write never fails or waits for want of a reader)
+            fifo.write((rc + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            journal.println("flox-container-runtime daemon: cannot answer '" + f[5] + " " + f[8] + "' (" + rc + "): " + e.getMessage());
+        }
+        try {
+            fifo.close();
+        } catch (IOException ignored) {
+            // a pipe: nothing is buffered in the process
+        }
+        renewSlot(k);
+    }
+
+    /**
+     * Serves a request whose launcher made its own reply FIFO (all slots were taken): the open for
+     * writing meets the launcher's open for reading.
+     */
+    private void answerOnOwnFifo(Path reply, String[] f) {
         if (!reply.isAbsolute() || !isFifo(reply)) {
             journal.println("flox-container-runtime daemon: ignored a request whose reply FIFO " + reply + " does not exist");
             return;
         }
-        boolean slot = reply.getParent().equals(stateDir.resolve(REPLIES)) && SLOT.matcher(reply.getFileName().toString()).matches();
-        OutputStream out = openReply(reply, Long.parseLong(f[8]));
+        OutputStream out = openReply(reply, Long.parseLong(f[9]));
+        try {
+            Files.deleteIfExists(reply); // both ends are open (or the launcher is gone): the name is no longer needed
+        } catch (IOException ignored) {
+            // the launcher removes it
+        }
         if (out == null) {
-            if (slot) {
-                renewSlot(reply); // its launcher is gone
-            } else {
-                try {
-                    Files.deleteIfExists(reply);
-                } catch (IOException ignored) {
-                    // stays until the launcher's pid comes round again (it removes a stale one then)
-                }
-            }
-            journal.println("flox-container-runtime daemon: the launcher (pid " + f[8] + ") of '" + f[4] + " " + f[7]
+            journal.println("flox-container-runtime daemon: the launcher (pid " + f[9] + ") of '" + f[5] + " " + f[8]
                     + "' ended before it opened its reply FIFO " + reply + "; the request is dropped");
             return;
         }
         long t0 = System.nanoTime();
-        int rc = 1;
+        int rc = run(f);
         try {
-            if (!slot) {
-                try {
-                    Files.deleteIfExists(reply); // both ends are open: the name is no longer needed
-                } catch (IOException ignored) {
-                    // the launcher removes it
-                }
-            }
-            Map<String, String> env = f[3].equals("1")
-                    ? Map.of(NodeConfig.ENV, f[2], ContainerRuntime.RESIDENT, "1", ContainerRuntime.TIMINGS, "1")
-                    : Map.of(NodeConfig.ENV, f[2], ContainerRuntime.RESIDENT, "1");
-            try {
-                rc = ContainerRuntime.run(new String[] {f[4], f[5], f[6], f[7]}, env);
-            } catch (Throwable e) {
-                // ContainerRuntime.run logs what it expects; anything else still gets a line and a status
-                new RuntimeLog(f[5].equals("-") ? null : Path.of(f[5])).error("flox: internal error of the runtime daemon: " + e);
-                journal.println("flox-container-runtime daemon: internal error in '" + f[4] + " " + f[7] + "': " + e);
-                rc = 1;
-            }
             out.write((rc + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
-            journal.println("flox-container-runtime daemon: the launcher (pid " + f[8] + ") of '" + f[4] + " " + f[7]
+            journal.println("flox-container-runtime daemon: the launcher (pid " + f[9] + ") of '" + f[5] + " " + f[8]
                     + "' went away before its answer (" + rc + "): " + e.getMessage());
         }
         closeQuietly(out);
-        if (slot) {
-            renewSlot(reply);
-        }
         if (debug) {
-            journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[4], f[7], rc, (System.nanoTime() - t0) / 1_000_000);
+            journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[5], f[8], rc, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    /** Runs the request as the per-call main would, with its environment; its exit status. */
+    private int run(String[] f) {
+        Map<String, String> env = f[3].equals("1")
+                ? Map.of(NodeConfig.ENV, f[2], ContainerRuntime.RESIDENT, "1", ContainerRuntime.TIMINGS, "1")
+                : Map.of(NodeConfig.ENV, f[2], ContainerRuntime.RESIDENT, "1");
+        try {
+            return ContainerRuntime.run(new String[] {f[5], f[6], f[7], f[8]}, env);
+        } catch (Throwable e) {
+            // ContainerRuntime.run logs what it expects; anything else still gets a line and a status
+            new RuntimeLog(f[6].equals("-") ? null : Path.of(f[6])).error("flox: internal error of the runtime daemon: " + e);
+            journal.println("flox-container-runtime daemon: internal error in '" + f[5] + " " + f[8] + "': " + e);
+            return 1;
         }
     }
 
@@ -296,18 +431,28 @@ public final class RuntimeDaemon implements AutoCloseable {
                 }
             }
         }
-        String line = String.join("\t", VERSION, slot.toString(), config.toString(), "0", args[0], args[1], args[2], args[3],
-                String.valueOf(pid)) + "\n";
-        try (FileOutputStream out = new FileOutputStream(stateDir.resolve(FIFO).toFile())) {
-            out.write(line.getBytes(StandardCharsets.UTF_8));
-        }
-        // the open meets the daemon's (it took the request)
-        try (BufferedReader in = Files.newBufferedReader(slot, StandardCharsets.US_ASCII)) {
+        String line = String.join("\t", VERSION, slot.toString(), config.toString(), "0", String.valueOf(ASK_WAIT.toSeconds()),
+                args[0], args[1], args[2], args[3], String.valueOf(pid)) + "\n";
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(readEnd(slot), StandardCharsets.US_ASCII))) {
+            try (FileOutputStream out = new FileOutputStream(stateDir.resolve(FIFO).toFile())) {
+                out.write(line.getBytes(StandardCharsets.UTF_8));
+            }
             String status = in.readLine();
             if (status == null || !status.matches("[0-9]{1,3}")) {
                 throw new IOException("the daemon serving " + stateDir + " took '" + args[0] + " " + args[3] + "' and gave no status");
             }
             return Integer.parseInt(status);
+        }
+    }
+
+    /**
+     * The read end of a reply slot's FIFO, opened without waiting: read-write first (a writer exists),
+     * then read-only, then the read-write end is closed, so that the daemon is left the only writer.
+     * The launcher does the same with redirections.
+     */
+    static java.io.InputStream readEnd(Path fifo) throws IOException {
+        try (RandomAccessFile writer = new RandomAccessFile(fifo.toFile(), "rw")) {
+            return new FileInputStream(fifo.toFile());
         }
     }
 
@@ -321,23 +466,28 @@ public final class RuntimeDaemon implements AutoCloseable {
     }
 
     /**
-     * Makes the reply slots afresh: new FIFOs (a launcher of an earlier daemon still waiting on an old
-     * one is never answered by this daemon) and no claims.
+     * Makes the reply slots afresh: new FIFOs, held (a launcher of an earlier daemon still waiting on an
+     * old one reads end-of-file, never this daemon's answers), and no claims.
      */
-    private static void makeSlots(Path replies) throws IOException {
+    private void makeSlots() throws IOException {
         for (int k = 0; k < SLOTS; k++) {
-            Path slot = replies.resolve("slot-" + k);
+            Path slot = slot(k);
             Files.deleteIfExists(slot);
             Files.deleteIfExists(lockOf(slot));
             PosixFiles.mkfifo(slot, 0600);
+            held.set(k, new RandomAccessFile(slot.toFile(), "rw"));
         }
+    }
+
+    private Path slot(int k) {
+        return stateDir.resolve(REPLIES).resolve("slot-" + k);
     }
 
     private static Path lockOf(Path slot) {
         return slot.resolveSibling(slot.getFileName() + ".lock");
     }
 
-    private static void closeQuietly(OutputStream out) {
+    private static void closeQuietly(java.io.Closeable out) {
         try {
             out.close();
         } catch (IOException ignored) {
@@ -346,17 +496,24 @@ public final class RuntimeDaemon implements AutoCloseable {
     }
 
     /**
-     * Puts a new FIFO in {@code slot}'s place (made aside, then renamed over it: a launcher finds
-     * either FIFO, never none), then frees the slot.
+     * Puts a new FIFO, held, in slot {@code k}'s place (made aside, then renamed over it: a launcher
+     * finds either FIFO, never none), then frees the slot.
      */
-    private void renewSlot(Path slot) {
+    private void renewSlot(int k) {
+        Path slot = slot(k);
+        RandomAccessFile fifo = null;
         try {
             Path next = slot.resolveSibling(slot.getFileName() + ".next");
             Files.deleteIfExists(next);
             PosixFiles.mkfifo(next, 0600);
+            fifo = new RandomAccessFile(next.toFile(), "rw");
             Files.move(next, slot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            held.set(k, fifo);
             Files.deleteIfExists(lockOf(slot));
         } catch (IOException e) {
+            if (fifo != null && held.get(k) != fifo) {
+                closeQuietly(fifo);
+            }
             journal.println("flox-container-runtime daemon: cannot renew reply slot " + slot + " (it stays claimed): " + e);
         }
     }
@@ -468,14 +625,11 @@ public final class RuntimeDaemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // wakes a reader; requests still in the FIFO are taken before it sees this, and each reader that
+        // sees it passes it on
+        wakeUpReader();
         try {
-            // wakes the reader; requests still in the FIFO are taken before it sees this
-            channel.write("\n".getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException ignored) {
-            // closed below anyway
-        }
-        try {
-            reader.join(Duration.ofSeconds(5));
+            stopped.await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -486,6 +640,14 @@ public final class RuntimeDaemon implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        deadlines.shutdownNow();
+        // the slots no request took: a launcher that claimed one just now reads end-of-file and says so
+        for (int k = 0; k < SLOTS; k++) {
+            RandomAccessFile fifo = held.getAndSet(k, null);
+            if (fifo != null) {
+                closeQuietly(fifo);
+            }
         }
         // the activation reports of the last second's starts, which would otherwise be sent a moment from now
         org.imageless.runtime.hub.DeferredReports.flush(REPORTS_AT_STOP);

@@ -267,11 +267,11 @@ class DaemonTest {
         // RuntimeDaemon.ask, below, tries slot (pid % SLOTS) first
         Path slot = claimSlot((int) (pid % RuntimeDaemon.SLOTS), pid);
         Path lock = slot.resolveSibling(slot.getFileName() + ".lock");
-        request(slot, bundle("held", SHOW), "held-1", pid);
         Path log = tmp.resolve("held-log.json");
 
-        try (BufferedReader first = Files.newBufferedReader(slot);
+        try (BufferedReader first = readEnd(slot);
                 RandomAccessFile copiedWriter = new RandomAccessFile(slot.toFile(), "rw")) {
+            request(slot, bundle("held", SHOW), "held-1", pid);
             assertThat(first.readLine()).isEqualTo("0");
             for (int i = 0; i < 500 && Files.exists(lock); i++) {
                 Thread.sleep(10);
@@ -287,45 +287,121 @@ class DaemonTest {
         }
         assertThat(state.resolve("containers/held-1/activation.json")).exists();
         assertThat(Files.readString(log)).contains("command 'echoip' is not in environment acme/web:1");
-        assertThat(journal.toString()).doesNotContain("ended before it opened");
+        assertThat(journal.toString()).isEmpty();
         assertEverySlotIsFreed();
     }
 
     @Test
-    void aLauncherThatIsOnlySlowToOpenItsReplyStillGetsItsAnswer() throws Exception {
+    void theDaemonAnswersOnASlotWithoutWaitingForItsReaderWhoStillGetsTheAnswerLater() throws Exception {
         daemon();
-        Process launcher = new ProcessBuilder("sleep", "60").start();
-        processes.add(launcher);
-        Path slot = claimSlot(5, launcher.pid());
-        request(slot, bundle("slow", SHOW), "slow-1", launcher.pid());
-
-        Thread.sleep(RuntimeDaemon.LAUNCHER_CHECK.toMillis() * 4);
-        try (BufferedReader in = Files.newBufferedReader(slot)) {
+        Path slot = claimSlot(5, ProcessHandle.current().pid());
+        try (BufferedReader in = readEnd(slot)) {
+            request(slot, bundle("slow", SHOW), "slow-1", ProcessHandle.current().pid());
+            // answered (and the slot freed) while nothing reads yet
+            assertEverySlotIsFreed();
+            Thread.sleep(500);
             assertThat(in.readLine()).isEqualTo("0");
         }
         assertThat(state.resolve("containers/slow-1/activation.json")).exists();
+    }
+
+    @Test
+    void aLauncherThatEndsBeforeItsAnswerHasItDroppedAndItsSlotServesTheNext() throws Exception {
+        daemon();
+        Path slot = claimSlot(6, ProcessHandle.current().pid());
+        // the launcher opens the slot, asks, and is gone before the answer
+        readEnd(slot).close();
+        request(slot, bundle("gone", SHOW), "gone-1", ProcessHandle.current().pid());
+
+        assertEverySlotIsFreed();
+        assertThat(journal.toString()).isEmpty();
+        Path next = claimSlot(6, ProcessHandle.current().pid());
+        try (BufferedReader in = readEnd(next)) {
+            request(next, bundle("next", SHOW), "next-1", ProcessHandle.current().pid());
+            assertThat(in.readLine()).isEqualTo("0");
+        }
         assertEverySlotIsFreed();
     }
 
     @Test
-    void aLauncherThatEndsBeforeItOpensItsReplyHasItsRequestDroppedAndItsSlotFreed() throws Exception {
+    void aLauncherWithAFifoOfItsOwnThatIsOnlySlowToOpenItStillGetsItsAnswer() throws Exception {
+        // (a launcher makes a reply FIFO of its own when all slots are taken: the daemon's open meets its open)
+        daemon();
+        Process launcher = new ProcessBuilder("sleep", "60").start();
+        processes.add(launcher);
+        Path own = ownFifo(launcher.pid());
+        request(own, bundle("slow-own", SHOW), "slow-own-1", launcher.pid());
+
+        Thread.sleep(RuntimeDaemon.LAUNCHER_CHECK.toMillis() * 4);
+        try (BufferedReader in = Files.newBufferedReader(own)) {
+            assertThat(in.readLine()).isEqualTo("0");
+        }
+        assertThat(state.resolve("containers/slow-own-1/activation.json")).exists();
+        assertEverySlotIsFreed();
+    }
+
+    @Test
+    void aLauncherWithAFifoOfItsOwnThatEndsBeforeItOpensItHasItsRequestDropped() throws Exception {
         daemon();
         Process launcher = new ProcessBuilder("true").start();
         launcher.waitFor();
-        Path slot = claimSlot(6, launcher.pid());
-        request(slot, bundle("gone", SHOW), "gone-1", launcher.pid());
+        Path own = ownFifo(launcher.pid());
+        request(own, bundle("gone-own", SHOW), "gone-own-1", launcher.pid());
 
-        assertEverySlotIsFreed();
-        assertThat(journal.toString()).contains("the launcher (pid " + launcher.pid() + ") of 'create gone-1' ended before it opened "
-                + "its reply FIFO " + slot + "; the request is dropped");
-        assertThat(state.resolve("containers/gone-1")).doesNotExist();
-        // the slot serves the next launcher
-        Path next = claimSlot(6, ProcessHandle.current().pid());
-        request(next, bundle("next", SHOW), "next-1", ProcessHandle.current().pid());
-        try (BufferedReader in = Files.newBufferedReader(next)) {
-            assertThat(in.readLine()).isEqualTo("0");
+        for (int i = 0; i < 500 && !journal.toString().contains("ended before"); i++) {
+            Thread.sleep(10);
         }
+        assertThat(journal.toString()).contains("the launcher (pid " + launcher.pid() + ") of 'create gone-own-1' ended before it opened "
+                + "its reply FIFO " + own + "; the request is dropped");
+        assertThat(state.resolve("containers/gone-own-1")).doesNotExist();
         assertEverySlotIsFreed();
+    }
+
+    @Test
+    void aRequestThatOutlastsItsLaunchersWaitIsAnswered137AndTheCallFailsSayingSo() throws Exception {
+        try (ServerSocket blackHole = blackHole()) {
+            Path slow = RuntimeFixture.nodeConfig(tmp.resolve("slow"), java.net.URI.create("http://127.0.0.1:" + blackHole.getLocalPort()),
+                    hub.publicKey(), "");
+            Path slowState = org.imageless.runtime.config.NodeConfig.load(slow).stateDir();
+            daemons.add(RuntimeDaemon.start(slowState, new PrintStream(journal, true)));
+            Launcher bounded = Launcher.write(tmp.resolve("bin-bounded"), tmp.resolve("no-java").toString(), slow)
+                    .with("FLOX_RUNTIME_DAEMON_TIMEOUT", "2");
+
+            Launcher.Run r = runtime(bounded, "create", "--bundle", bundle("late", List.of("true")).toString(), "late-1");
+
+            assertThat(r.exitCode()).isNotZero();
+            assertThat(r.millis()).isBetween(1_500L, 9_000L);
+            assertThat(r.stdout() + r.stderr()).isEmpty();
+            assertThat(Files.readAllLines(runc.log).getLast()).contains("did not answer 'create' of container late-1 within 2 s")
+                    .contains("FLOX_RUNTIME_DAEMON_TIMEOUT");
+            assertThat(journal.toString()).contains("'create late-1' took longer than its launcher waits (2 s");
+            assertThat(javaCalls()).isEmpty();
+            try (var left = Files.list(slowState.resolve(RuntimeDaemon.REPLIES))) {
+                assertThat(left.map(p -> p.getFileName().toString())).allMatch(name -> name.matches("slot-[0-9]+"));
+            }
+        }
+    }
+
+    /** A hub that takes connections and never answers (closed with the socket). */
+    static ServerSocket blackHole() throws IOException {
+        ServerSocket blackHole = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    held.add(blackHole.accept());
+                }
+            } catch (IOException closed) {
+                for (Socket s : held) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // test over
+                    }
+                }
+            }
+        });
+        return blackHole;
     }
 
     /** Claims reply slot {@code k} for process {@code pid}, as a launcher does. */
@@ -335,9 +411,21 @@ class DaemonTest {
         return slot;
     }
 
+    /** A reply FIFO of launcher {@code pid}'s own, as a launcher makes one when all slots are taken. */
+    Path ownFifo(long pid) throws IOException {
+        Path own = state.resolve(RuntimeDaemon.REPLIES).resolve(pid + ".fifo");
+        org.imageless.nix.posix.PosixFiles.mkfifo(own, 0600);
+        return own;
+    }
+
+    /** A slot's read end, opened as the launcher opens it (before it asks). */
+    static BufferedReader readEnd(Path slot) throws IOException {
+        return new BufferedReader(new java.io.InputStreamReader(RuntimeDaemon.readEnd(slot), java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
     /** Writes the request line of {@code create} of {@code bundle} as container {@code id}, answered on {@code reply}. */
     void request(Path reply, Path bundle, String id, long pid) throws IOException {
-        String line = String.join("\t", RuntimeDaemon.VERSION, reply.toString(), nodeToml.toString(), "0", "create",
+        String line = String.join("\t", RuntimeDaemon.VERSION, reply.toString(), nodeToml.toString(), "0", "600", "create",
                 tmp.resolve(id + "-log.json").toString(), bundle.toString(), id, String.valueOf(pid)) + "\n";
         Files.writeString(state.resolve(RuntimeDaemon.FIFO), line, StandardOpenOption.APPEND);
     }
@@ -400,17 +488,8 @@ class DaemonTest {
 
     @Test
     void aDaemonKilledWhilePreparingFailsTheCallAtOnceWithALineSayingSo() throws Exception {
-        try (ServerSocket blackHole = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            List<Socket> held = new ArrayList<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    while (true) {
-                        held.add(blackHole.accept()); // never answers: the daemon's create waits for the hub
-                    }
-                } catch (IOException closed) {
-                    // test over
-                }
-            });
+        // the daemon's create waits for a hub that never answers
+        try (ServerSocket blackHole = blackHole()) {
             Path slow = RuntimeFixture.nodeConfig(tmp.resolve("slow"), java.net.URI.create("http://127.0.0.1:" + blackHole.getLocalPort()),
                     hub.publicKey(), "");
             Process daemon = daemonProcess(slow);
@@ -428,15 +507,13 @@ class DaemonTest {
                         .contains("daemon (pid " + daemon.pid() + ") stopped while it prepared 'create' of container stuck-1");
                 assertThat(javaCalls()).isEmpty();
             }
-            for (Socket s : held) {
-                s.close();
-            }
         }
     }
 
     @Test
     void aDaemonThatDoesNotAnswerFailsTheCallWithinTheBoundAndSaysSo() throws Exception {
-        // a live pid and a FIFO nobody reads: the request is written, no answer ever comes
+        // a live pid and a FIFO nobody reads, and no reply slots: the launcher makes a FIFO of its own and
+        // bounds its wait itself; the request is written, no answer ever comes
         Files.createDirectories(state.resolve(RuntimeDaemon.REPLIES));
         new ProcessBuilder("mkfifo", state.resolve(RuntimeDaemon.FIFO).toString()).start().waitFor();
         Files.writeString(state.resolve(RuntimeDaemon.PID_FILE), ProcessHandle.current().pid() + "\n");
