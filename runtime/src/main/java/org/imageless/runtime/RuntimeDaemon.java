@@ -288,6 +288,11 @@ public final class RuntimeDaemon implements AutoCloseable {
                 || !PID.matcher(f[9]).matches()) {
             journal.println("flox-container-runtime daemon: ignored a request that is not '" + VERSION
                     + " REPLY CONFIG TIMINGS WAIT create|exec LOG ARG ARG PID' (" + f.length + " fields; a launcher of another version?)");
+            int k = f.length > 1 && f[1].indexOf('\0') < 0 ? slotOf(Path.of(f[1])) : -1;
+            RandomAccessFile fifo = k >= 0 ? held.getAndSet(k, null) : null;
+            if (fifo != null) {
+                answer(k, fifo, 126); // its launcher fails at once, and the slot serves the next
+            }
             return;
         }
         Path reply = Path.of(f[1]);
@@ -330,14 +335,14 @@ public final class RuntimeDaemon implements AutoCloseable {
             if (answered.compareAndSet(false, true)) {
                 journal.println("flox-container-runtime daemon: '" + f[5] + " " + f[8] + "' took longer than its launcher waits ("
                         + waitS + " s, FLOX_RUNTIME_DAEMON_TIMEOUT): answered 137; its result will be dropped");
-                answer(k, fifo, 137, f);
+                answer(k, fifo, 137);
             }
         }, waitS, TimeUnit.SECONDS);
         long t0 = System.nanoTime();
         int rc = run(f);
         deadline.cancel(false);
         if (answered.compareAndSet(false, true)) {
-            answer(k, fifo, rc, f);
+            answer(k, fifo, rc);
         }
         if (debug) {
             journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[5], f[8], rc, (System.nanoTime() - t0) / 1_000_000);
@@ -345,12 +350,12 @@ public final class RuntimeDaemon implements AutoCloseable {
     }
 
     /** Writes {@code rc} into slot {@code k}'s FIFO, closes it, and puts a new one in its place. */
-    private void answer(int k, RandomAccessFile fifo, int rc, String[] f) {
+    private void answer(int k, RandomAccessFile fifo, int rc) {
         try {
             // (the daemon reads this FIFO too: the write never fails or waits for want of a reader)
             fifo.write((rc + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
-            journal.println("flox-container-runtime daemon: cannot answer '" + f[5] + " " + f[8] + "' (" + rc + "): " + e.getMessage());
+            journal.println("flox-container-runtime daemon: cannot answer on reply slot " + k + " (" + rc + "): " + e.getMessage());
         }
         try {
             fifo.close();

@@ -324,6 +324,19 @@ class DaemonTest {
     }
 
     @Test
+    void aRequestOfAnotherVersionOnASlotIsAnswered126AndFreesItsSlot() throws Exception {
+        daemon();
+        Path slot = claimSlot(7, ProcessHandle.current().pid());
+        try (BufferedReader in = readEnd(slot)) {
+            Files.writeString(state.resolve(RuntimeDaemon.FIFO), String.join("\t", "flox-runtime-2", slot.toString(), nodeToml.toString(),
+                    "0", "create", "-", "/tmp", "old-1", String.valueOf(ProcessHandle.current().pid())) + "\n", StandardOpenOption.APPEND);
+            assertThat(in.readLine()).isEqualTo("126");
+        }
+        assertThat(journal.toString()).contains("ignored a request that is not 'flox-runtime-3 ");
+        assertEverySlotIsFreed();
+    }
+
+    @Test
     void aLauncherWithAFifoOfItsOwnThatIsOnlySlowToOpenItStillGetsItsAnswer() throws Exception {
         // (a launcher makes a reply FIFO of its own when all slots are taken: the daemon's open meets its open)
         daemon();
@@ -369,17 +382,22 @@ class DaemonTest {
 
             Launcher.Run r = runtime(bounded, "create", "--bundle", bundle("late", List.of("true")).toString(), "late-1");
 
-            assertThat(r.exitCode()).isNotZero();
-            assertThat(r.millis()).isBetween(1_500L, 9_000L);
-            assertThat(r.stdout() + r.stderr()).isEmpty();
-            assertThat(Files.readAllLines(runc.log).getLast()).contains("did not answer 'create' of container late-1 within 2 s")
-                    .contains("FLOX_RUNTIME_DAEMON_TIMEOUT");
+            assertTheWaitRanOut(r, "late-1");
             assertThat(journal.toString()).contains("'create late-1' took longer than its launcher waits (2 s");
-            assertThat(javaCalls()).isEmpty();
             try (var left = Files.list(slowState.resolve(RuntimeDaemon.REPLIES))) {
                 assertThat(left.map(p -> p.getFileName().toString())).allMatch(name -> name.matches("slot-[0-9]+"));
             }
         }
+    }
+
+    /** The create of container {@code id} failed after its 2 s wait, saying that the daemon did not answer in time. */
+    void assertTheWaitRanOut(Launcher.Run r, String id) throws IOException {
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.millis()).isBetween(1_500L, 15_000L);
+        assertThat(r.stdout() + r.stderr()).isEmpty();
+        assertThat(Files.readAllLines(runc.log).getLast()).contains("did not answer 'create' of container " + id + " within 2 s")
+                .contains("FLOX_RUNTIME_DAEMON_TIMEOUT");
+        assertThat(javaCalls()).isEmpty();
     }
 
     /** A hub that takes connections and never answers (closed with the socket). */
@@ -521,12 +539,7 @@ class DaemonTest {
 
         Launcher.Run r = runtime(bounded, "create", "--bundle", bundle("mute", List.of("true")).toString(), "mute-1");
 
-        assertThat(r.exitCode()).isNotZero();
-        assertThat(r.millis()).isBetween(1_500L, 15_000L);
-        assertThat(r.stdout() + r.stderr()).isEmpty();
-        assertThat(Files.readAllLines(runc.log).getLast()).contains("did not answer 'create' of container mute-1 within 2 s")
-                .contains("FLOX_RUNTIME_DAEMON_TIMEOUT");
-        assertThat(javaCalls()).isEmpty();
+        assertTheWaitRanOut(r, "mute-1");
         assertThat(state.resolve(RuntimeDaemon.REPLIES)).isEmptyDirectory();
     }
 
