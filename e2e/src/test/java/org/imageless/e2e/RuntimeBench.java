@@ -41,7 +41,7 @@ class RuntimeBench {
 
     private static final int RUNS = Integer.getInteger("bench.runs", 7);
     /** Rounds run on a fresh daemon before it is measured (a node's daemon has run for a long time). */
-    private static final int DAEMON_WARMUP = Integer.getInteger("bench.daemon.warmup", 20);
+    private static final int DAEMON_WARMUP = Integer.getInteger("bench.daemon.warmup", 60);
     /** Generation lookups the hub serves before anything is measured (a hub serves every node's starts). */
     private static final int HUB_WARMUP = Integer.getInteger("bench.hub.warmup", 3000);
 
@@ -56,10 +56,10 @@ class RuntimeBench {
         warmHub(w, "acme/bench", HUB_WARMUP);
 
         Medians perCall = measure(w, cri, "jvm", RUNS, report);
-        report.add(String.format("Runtime create+start (closure cached), a JVM per call: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10; CPU stolen %d%%)",
-                perCall.create, perCall.createPlain, perCall.createRatio(), perCall.stolen));
-        report.add(String.format("Runtime exec, a JVM per call: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
-                perCall.exec, perCall.execPlain, perCall.execRatio()));
+        report.add(String.format("Runtime create+start (closure cached), a JVM per call: flox %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.10; CPU stolen %d%%)",
+                perCall.create, perCall.createPlain, perCall.createRatio(), interval(perCall.createInterval), perCall.stolen));
+        report.add(String.format("Runtime exec, a JVM per call: with activation %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.25)",
+                perCall.exec, perCall.execPlain, perCall.execRatio(), interval(perCall.execInterval)));
 
         // resident mode: flox-node runtime serve for the same node, warmed up as a node's long-running daemon is
         Process daemon = w.main.startDaemon(w.dir.resolve("bench-daemon.log"));
@@ -75,10 +75,10 @@ class RuntimeBench {
             daemon.destroy();
             daemon.waitFor();
         }
-        report.add(String.format("Runtime create+start (closure cached), resident daemon: flox %d ms, plain runc %d ms, ratio %.2f (target <= 1.10; CPU stolen %d%%)",
-                resident.create, resident.createPlain, resident.createRatio(), resident.stolen));
-        report.add(String.format("Runtime exec, resident daemon: with activation %d ms, plain runc %d ms, ratio %.2f (target <= 1.25)",
-                resident.exec, resident.execPlain, resident.execRatio()));
+        report.add(String.format("Runtime create+start (closure cached), resident daemon: flox %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.10; CPU stolen %d%%)",
+                resident.create, resident.createPlain, resident.createRatio(), interval(resident.createInterval), resident.stolen));
+        report.add(String.format("Runtime exec, resident daemon: with activation %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.25)",
+                resident.exec, resident.execPlain, resident.execRatio(), interval(resident.execInterval)));
 
         // cold start of a ~100 MB closure (incompressible: the cache serves what nix copy uploaded)
         int mb = Integer.getInteger("bench.cold.mb", 100);
@@ -111,8 +111,12 @@ class RuntimeBench {
         }
     }
 
-    /** {@code stolen}: the share of CPU time the hypervisor took during the runs, in percent (it decides most tails). */
-    private record Medians(long create, long createPlain, long exec, long execPlain, long stolen) {
+    /**
+     * {@code stolen}: the share of CPU time the hypervisor took during the runs, in percent (it decides most tails);
+     * {@code createInterval}, {@code execInterval}: where the ratio lies with 95 % confidence.
+     */
+    private record Medians(long create, long createPlain, long exec, long execPlain, long stolen, double[] createInterval,
+                           double[] execInterval) {
         double createRatio() {
             return (double) create / createPlain;
         }
@@ -120,6 +124,35 @@ class RuntimeBench {
         double execRatio() {
             return (double) exec / execPlain;
         }
+    }
+
+    /** {@code [low, high]}, formatted as the report shows an interval. */
+    private static String interval(double[] i) {
+        return String.format("95%% interval %.2f-%.2f", i[0], i[1]);
+    }
+
+    /**
+     * A 95 % bootstrap interval of median(flox) / median(plain): the rounds resampled with replacement, each
+     * round's pair kept together, 2000 times (a fixed seed: the same runs give the same interval).
+     */
+    static double[] ratioInterval(List<Long> flox, List<Long> plain) {
+        int n = flox.size();
+        java.util.Random random = new java.util.Random(1);
+        double[] ratios = new double[2000];
+        List<Long> a = new ArrayList<>(n);
+        List<Long> b = new ArrayList<>(n);
+        for (int k = 0; k < ratios.length; k++) {
+            a.clear();
+            b.clear();
+            for (int i = 0; i < n; i++) {
+                int j = random.nextInt(n);
+                a.add(flox.get(j));
+                b.add(plain.get(j));
+            }
+            ratios[k] = (double) median(a) / Math.max(1, median(b));
+        }
+        java.util.Arrays.sort(ratios);
+        return new double[] {ratios[ratios.length / 40], ratios[ratios.length - 1 - ratios.length / 40]};
     }
 
     /**
@@ -178,7 +211,8 @@ class RuntimeBench {
         report.add("  " + label + ": CreateContainer+StartContainer (ms): flox " + splitFlox + ", runc " + splitPlain);
         long[] after = cpuTicks();
         long stolen = after[1] > ticks[1] ? 100 * (after[0] - ticks[0]) / (after[1] - ticks[1]) : 0;
-        return new Medians(median(flox), median(plain), median(execFlox), median(execPlain), stolen);
+        return new Medians(median(flox), median(plain), median(execFlox), median(execPlain), stolen, ratioInterval(flox, plain),
+                ratioInterval(execFlox, execPlain));
     }
 
     /** The create timings the runtime logged for {@code containerId}, e.g. {@code spec=0.2 pod=0.8 … record=3.1}. */
