@@ -344,6 +344,11 @@ public final class RuntimeDaemon implements AutoCloseable {
         if (answered.compareAndSet(false, true)) {
             answer(k, fifo, rc);
         }
+        served(f, rc, t0);
+    }
+
+    /** With {@code FLOX_RUNTIME_DEBUG}: the request's outcome and how long it took since {@code t0}, on the journal. */
+    private void served(String[] f, int rc, long t0) {
         if (debug) {
             journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[5], f[8], rc, (System.nanoTime() - t0) / 1_000_000);
         }
@@ -357,11 +362,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         } catch (IOException e) {
             journal.println("flox-container-runtime daemon: cannot answer on reply slot " + k + " (" + rc + "): " + e.getMessage());
         }
-        try {
-            fifo.close();
-        } catch (IOException ignored) {
-            // a pipe: nothing is buffered in the process
-        }
+        closeQuietly(fifo);
         renewSlot(k);
     }
 
@@ -394,9 +395,7 @@ public final class RuntimeDaemon implements AutoCloseable {
                     + "' went away before its answer (" + rc + "): " + e.getMessage());
         }
         closeQuietly(out);
-        if (debug) {
-            journal.printf("flox-container-runtime daemon: %s %s -> %d in %d ms%n", f[5], f[8], rc, (System.nanoTime() - t0) / 1_000_000);
-        }
+        served(f, rc, t0);
     }
 
     /** Runs the request as the per-call main would, with its environment; its exit status. */
@@ -496,7 +495,7 @@ public final class RuntimeDaemon implements AutoCloseable {
         try {
             out.close();
         } catch (IOException ignored) {
-            // a pipe whose reader has gone: nothing was buffered
+            // a pipe: nothing is buffered in the process, whoever still reads it
         }
     }
 
