@@ -295,6 +295,7 @@ public final class RuntimeDaemon implements AutoCloseable {
             }
             return;
         }
+        org.imageless.runtime.hub.DeferredReports.busy(); // activation reports wait for a quiet node
         Path reply = Path.of(f[1]);
         int slot = slotOf(reply);
         if (slot >= 0) {

@@ -19,6 +19,7 @@ import org.imageless.nix.NixException;
 import org.imageless.nix.nodestore.NodeStore;
 import org.imageless.nix.store.StorePath;
 import org.imageless.runtime.config.NodeConfig;
+import org.imageless.runtime.hub.DeferredReports;
 import org.imageless.runtime.testing.Bundles;
 import org.imageless.runtime.testing.RuntimeFixture;
 import org.imageless.runtime.testing.TestHub;
@@ -174,6 +175,63 @@ class CreateTest {
         }
         assertThat(running("later")).extracting(org.imageless.hub.activation.Running::container)
                 .containsExactlyInAnyOrder("r1", "r2", "r3");
+    }
+
+    @Test
+    void theDaemonsReportsWaitForASecondWithoutStartsAndThenGoInOneRequest() throws Exception {
+        hub.push("burst", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create resident = new Create(config, new RuntimeLog(log), false, true);
+        double before = reportRequests();
+        long began = System.nanoTime();
+        for (String name : List.of("b1", "b2", "b3")) {
+            DeferredReports.busy();
+            resident.run(bundle(name, List.of("sh"), Map.of("flox.dev/environment", "acme/burst")), name);
+        }
+        // a busy node: a create or exec every 50 ms, well past the reports' DELAY
+        while (System.nanoTime() - began < DeferredReports.DELAY.toNanos() * 5 / 2) {
+            DeferredReports.busy();
+            Thread.sleep(50);
+        }
+        assertThat(running("burst")).as("reports sent while the node was busy").isEmpty();
+
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        while (running("burst").size() < 3 && java.time.Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        assertThat(running("burst")).extracting(org.imageless.hub.activation.Running::container)
+                .containsExactlyInAnyOrder("b1", "b2", "b3");
+        assertThat(reportRequests() - before).as("report requests").isEqualTo(1);
+    }
+
+    @Test
+    void aNodeThatIsNeverQuietStillReportsWithinTenSeconds() throws Exception {
+        hub.push("busy", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create resident = new Create(config, new RuntimeLog(log), false, true);
+        DeferredReports.busy();
+        long began = System.nanoTime();
+        resident.run(bundle("n1", List.of("sh"), Map.of("flox.dev/environment", "acme/busy")), "n1");
+        long latest = DeferredReports.LATEST.toNanos();
+        boolean early = false;
+        while (running("busy").isEmpty() && System.nanoTime() - began < latest + 5_000_000_000L) {
+            DeferredReports.busy();
+            early |= System.nanoTime() - began < latest - 1_000_000_000L && !running("busy").isEmpty();
+            Thread.sleep(50);
+        }
+        long took = System.nanoTime() - began;
+        assertThat(running("busy")).extracting(org.imageless.hub.activation.Running::container).containsExactly("n1");
+        assertThat(early).as("sent more than a second before LATEST, while busy").isFalse();
+        assertThat(took).as("nanoseconds until the report arrived").isBetween(latest - 1_000_000_000L, latest + 5_000_000_000L);
+    }
+
+    /** The hub's count of report requests ({@code PUT /api/v1/events}) it accepted. */
+    private double reportRequests() throws Exception {
+        var c = (java.net.HttpURLConnection) hub.url().resolve("/metrics").toURL().openConnection();
+        try (var in = c.getInputStream()) {
+            String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return text.lines().filter(l -> l.startsWith("floxhub_http_requests_total{") && l.contains("route=\"/api/v1/events\"")
+                            && l.contains("status=\"202\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        }
     }
 
     @Test

@@ -8,18 +8,30 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Activation reports of the resident daemon, which outlives the starts it reports: each is sent
- * {@link #DELAY} after its start was prepared, so that the hub's work on it (and the daemon's) does not
- * compete with runc starting the container, and reports of the same hub and token that are due
- * together go in one {@code PUT /api/v1/events} (an array). Best effort, like every report: one that
- * cannot be delivered is dropped.
+ * Activation reports of the resident daemon, which outlives the starts it reports. A report waits for
+ * the node's runtime to be quiet: it is sent once no create or exec has come to the daemon for
+ * {@link #QUIET} ({@link #busy}), at the earliest {@link #DELAY} and at the latest {@link #LATEST} after its
+ * start. The hub's work on it (and the daemon's) then does not compete with runc starting containers,
+ * and the reports of a burst of starts go together: those of the same hub and token in one
+ * {@code PUT /api/v1/events} (an array). Best effort, like every report: one that cannot be delivered is
+ * dropped.
  */
 public final class DeferredReports {
 
-    /** How long after a start its report is sent. */
+    /** How long after its start a report is sent at the earliest. */
     public static final Duration DELAY = Duration.ofSeconds(1);
+    /** How long the daemon must have had no create or exec for the reports to go. */
+    public static final Duration QUIET = Duration.ofSeconds(1);
+    /** How long after its start a report is sent at the latest, however busy the node. */
+    public static final Duration LATEST = Duration.ofSeconds(10);
 
-    private record Report(HubClient hub, String event, long dueNanos) {}
+    /** The most reports in one request (the hub takes up to 1000). */
+    static final int BATCH = 500;
+
+    private record Report(HubClient hub, String event, long submittedNanos) {}
+
+    /** {@link System#nanoTime()} of the last create or exec the daemon began. */
+    private static volatile long lastBusy = System.nanoTime() - QUIET.toNanos();
 
     private static final BlockingQueue<Report> QUEUE = new LinkedBlockingQueue<>();
     /** Guards {@link #sender} and {@link #flushing}; the sender waits on it for a report to be due. */
@@ -32,12 +44,24 @@ public final class DeferredReports {
 
     /** Queues {@code eventJson} for {@code hub}; returns at once. */
     public static void submit(HubClient hub, String eventJson) {
-        QUEUE.add(new Report(hub, eventJson, System.nanoTime() + DELAY.toNanos()));
+        QUEUE.add(new Report(hub, eventJson, System.nanoTime()));
         synchronized (LOCK) {
             if (sender == null) {
                 sender = Thread.ofVirtual().name("flox-activation-reports").start(DeferredReports::send);
             }
         }
+    }
+
+    /** The daemon began a create or an exec: reports wait until it has been quiet for {@link #QUIET}. */
+    public static void busy() {
+        lastBusy = System.nanoTime();
+    }
+
+    /** When {@code first}, the oldest report queued, goes (and every report queued with it). */
+    private static long dueNanos(Report first) {
+        long quiet = lastBusy + QUIET.toNanos();
+        long earliest = first.submittedNanos() + DELAY.toNanos();
+        return Math.min(first.submittedNanos() + LATEST.toNanos(), Math.max(earliest, quiet));
     }
 
     /**
@@ -81,26 +105,22 @@ public final class DeferredReports {
                     continue;
                 }
                 synchronized (LOCK) {
-                    long wait = first.dueNanos() - System.nanoTime();
-                    while (wait > 0 && !flushing) {
+                    // (a start meanwhile moves the time on: it is computed again after every wait)
+                    long wait;
+                    while (!flushing && (wait = dueNanos(first) - System.nanoTime()) > 0) {
                         TimeUnit.NANOSECONDS.timedWait(LOCK, wait);
-                        wait = first.dueNanos() - System.nanoTime();
                     }
                 }
+                // the reports queued since go too: they waited for the same quiet
                 List<Report> due = new ArrayList<>(List.of(first));
-                long now = System.nanoTime();
-                boolean all;
-                synchronized (LOCK) {
-                    all = flushing;
-                }
-                while (QUEUE.peek() != null && (all || QUEUE.peek().dueNanos() <= now)) {
-                    due.add(QUEUE.poll());
-                }
+                QUEUE.drainTo(due);
                 while (!due.isEmpty()) {
                     HubClient hub = due.getFirst().hub();
                     List<String> batch = new ArrayList<>();
                     due.removeIf(r -> r.hub().sameHubAndToken(hub) && batch.add(r.event()));
-                    deliver(hub, batch);
+                    for (int i = 0; i < batch.size(); i += BATCH) {
+                        deliver(hub, batch.subList(i, Math.min(batch.size(), i + BATCH)));
+                    }
                 }
             }
         } catch (InterruptedException e) {
