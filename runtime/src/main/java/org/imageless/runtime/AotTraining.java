@@ -83,7 +83,7 @@ final class AotTraining {
 
     /** One call of the runtime's Java half ({@code create|exec LOG ARG ARG}); its exit status. */
     @FunctionalInterface
-    private interface Call {
+    interface Call {
         int run(String[] args) throws IOException;
     }
 
@@ -92,13 +92,14 @@ final class AotTraining {
      * each round a pod's sandbox (in resident mode it prepares the pod's environment), then its container;
      * every fourth container has no sandbox before it (as a restart) and resolves itself.
      */
-    private static void starts(Path dir, ServerSocket hub, int rounds, Call call) throws IOException {
+    static void starts(Path dir, ServerSocket hub, int rounds, Call call) throws IOException {
         byte[] generation = Files.readAllBytes(dir.resolve("generation.json"));
         // serves until the caller closes hub
         Thread.ofPlatform().daemon().start(() -> serve(hub, generation));
         String sandboxConfig = resource("sandbox.json");
         String containerConfig = resource("container.json");
-        Path process = Files.writeString(dir.resolve("process.json"), Json.MAPPER.readTree(containerConfig).get("process").toString());
+        String processJson = Json.MAPPER.readTree(containerConfig).get("process").toString();
+        Path process = dir.resolve("process.json");
         String log = dir.resolve("log.json").toString();
         for (int i = 0; i < rounds; i++) {
             // ids as containerd makes them (64 hex digits)
@@ -117,6 +118,8 @@ final class AotTraining {
             }
             Files.writeString(bundle.resolve("config.json"), config);
             expectSuccess(dir, call.run(new String[] {"create", log, bundle.toString(), id}));
+            // a fresh process each time, as containerd writes one per exec (exec edits it in place)
+            Files.writeString(process, processJson);
             expectSuccess(dir, call.run(new String[] {"exec", log, dir.resolve("containers/" + id + "/activation.json").toString(),
                     process.toString()}));
             NarUnpacker.deleteTree(bundle);

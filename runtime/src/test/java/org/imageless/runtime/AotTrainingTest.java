@@ -36,4 +36,32 @@ class AotTrainingTest {
         assertThat(took).isPositive();
         assertThat(leftovers.get()).isEqualTo(before);
     }
+
+    @Test
+    void everyTrainingExecGetsAFreshProcessAsContainerdWritesOne() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("flox-runtime-test-");
+        try (var hub = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            AotTraining.setup(dir, hub.getLocalPort());
+            var env = java.util.Map.of(org.imageless.runtime.config.NodeConfig.ENV, dir.resolve("node.toml").toString());
+            java.util.List<String> before = new java.util.ArrayList<>();
+            java.util.List<String> after = new java.util.ArrayList<>();
+            AotTraining.starts(dir, hub, 3, args -> {
+                Path process = args[0].equals("exec") ? Path.of(args[3]) : null;
+                if (process != null) {
+                    before.add(java.nio.file.Files.readString(process));
+                }
+                int status = ContainerRuntime.run(args, env);
+                if (process != null) {
+                    after.add(java.nio.file.Files.readString(process));
+                }
+                return status;
+            });
+
+            // exec edits the file in place: the next exec must not get the edited one (it would grow every round)
+            assertThat(before).hasSize(3).containsOnly(before.getFirst());
+            assertThat(after).hasSize(3).allSatisfy(a -> assertThat(a).isNotEqualTo(before.getFirst()));
+        } finally {
+            org.imageless.nix.nar.NarUnpacker.deleteTree(dir);
+        }
+    }
 }
