@@ -120,13 +120,14 @@ public final class Create {
         Thread report = null;
         if (!annotations.disableMetrics() && resolved.offlineNote().isEmpty()) {
             HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
-            String event = event(spec, resolved, activate.containerName(), annotations);
+            // the report's JSON is made off the start's path: by the daemon's sender, or on the report's thread
+            java.util.function.Supplier<String> event = event(spec, resolved, activate.containerName(), annotations);
             if (resident) {
                 DeferredReports.submit(hub, event); // the daemon lives on: sent once the start is done
             } else {
                 report = Thread.ofVirtual().start(() -> {
                     try {
-                        hub.report(event);
+                        hub.report(event.get());
                     } catch (RuntimeException ignored) {
                         // reports are best effort and never delay or fail a start
                     }
@@ -539,18 +540,27 @@ public final class Create {
         }
     }
 
-    /** The activation report (contract C2). */
-    private String event(Spec spec, Resolver.Resolved r, String container, PodAnnotations pod) {
+    /**
+     * The activation report (contract C2), made when it is sent: what it needs of the spec is taken now (the
+     * edits change the spec), and the start's time too.
+     */
+    private java.util.function.Supplier<String> event(Spec spec, Resolver.Resolved r, String container, PodAnnotations pod) {
         Map<String, String> a = spec.annotations();
-        ObjectNode o = JSON.createObjectNode();
-        o.put("environment", r.ref().description());
-        o.put("generation", r.generation());
-        o.put("node", config.nodeName());
-        o.put("namespace", a.getOrDefault("io.kubernetes.cri.sandbox-namespace", ""));
-        o.put("pod", a.getOrDefault("io.kubernetes.cri.sandbox-name", ""));
-        o.put("container", container);
-        o.put("mode", pod.activateMode().text());
-        o.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        return o.toString();
+        String namespace = a.getOrDefault("io.kubernetes.cri.sandbox-namespace", "");
+        String podName = a.getOrDefault("io.kubernetes.cri.sandbox-name", "");
+        String node = config.nodeName();
+        Instant time = Instant.now();
+        return () -> {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("environment", r.ref().description());
+            o.put("generation", r.generation());
+            o.put("node", node);
+            o.put("namespace", namespace);
+            o.put("pod", podName);
+            o.put("container", container);
+            o.put("mode", pod.activateMode().text());
+            o.put("time", time.truncatedTo(ChronoUnit.SECONDS).toString());
+            return o.toString();
+        };
     }
 }

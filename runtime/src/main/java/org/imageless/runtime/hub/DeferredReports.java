@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Activation reports of the resident daemon, which outlives the starts it reports. A report waits for
@@ -28,7 +29,7 @@ public final class DeferredReports {
     /** The most reports in one request (the hub takes up to 1000). */
     static final int BATCH = 500;
 
-    private record Report(HubClient hub, String event, long submittedNanos) {}
+    private record Report(HubClient hub, Supplier<String> event, long submittedNanos) {}
 
     /** {@link System#nanoTime()} of the last create or exec the daemon began. */
     private static volatile long lastBusy = System.nanoTime() - QUIET.toNanos();
@@ -42,8 +43,8 @@ public final class DeferredReports {
     private DeferredReports() {
     }
 
-    /** Queues {@code eventJson} for {@code hub}; returns at once. */
-    public static void submit(HubClient hub, String eventJson) {
+    /** Queues the report {@code eventJson} makes (when it is sent) for {@code hub}; returns at once. */
+    public static void submit(HubClient hub, Supplier<String> eventJson) {
         QUEUE.add(new Report(hub, eventJson, System.nanoTime()));
         synchronized (LOCK) {
             if (sender == null) {
@@ -117,7 +118,7 @@ public final class DeferredReports {
                 while (!due.isEmpty()) {
                     HubClient hub = due.getFirst().hub();
                     List<String> batch = new ArrayList<>();
-                    due.removeIf(r -> r.hub().sameHubAndToken(hub) && batch.add(r.event()));
+                    due.removeIf(r -> r.hub().sameHubAndToken(hub) && json(r).map(batch::add).orElse(true));
                     for (int i = 0; i < batch.size(); i += BATCH) {
                         deliver(hub, batch.subList(i, Math.min(batch.size(), i + BATCH)));
                     }
@@ -125,6 +126,15 @@ public final class DeferredReports {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The report's JSON; empty if it cannot be made (it is dropped, as one that cannot be delivered). */
+    private static java.util.Optional<String> json(Report r) {
+        try {
+            return java.util.Optional.of(r.event().get());
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
         }
     }
 
