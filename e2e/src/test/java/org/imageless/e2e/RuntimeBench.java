@@ -58,10 +58,11 @@ class RuntimeBench {
         warmReports(w, "acme/bench", generation, HUB_WARMUP);
 
         Medians perCall = measure(w, cri, "jvm", Integer.getInteger("bench.jvm.runs", RUNS), report);
-        report.add(String.format("Runtime create+start (closure cached), a JVM per call: flox %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.10; CPU stolen %d%%)",
-                perCall.create, perCall.createPlain, perCall.createRatio(), interval(perCall.createInterval), perCall.stolen));
-        report.add(String.format("Runtime exec, a JVM per call: with activation %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.25)",
-                perCall.exec, perCall.execPlain, perCall.execRatio(), interval(perCall.execInterval)));
+        report.add(String.format("Runtime create+start (closure cached), a JVM per call: flox %d ms, plain runc %d ms, ratio %.2f, %s, "
+                        + "overhead %.1f ms (target <= 1.10; CPU stolen %d%%)",
+                perCall.create, perCall.createPlain, perCall.createRatio(), interval(perCall.createInterval), perCall.createOverhead, perCall.stolen));
+        report.add(String.format("Runtime exec, a JVM per call: with activation %d ms, plain runc %d ms, ratio %.2f, %s, overhead %.1f ms (target <= 1.25)",
+                perCall.exec, perCall.execPlain, perCall.execRatio(), interval(perCall.execInterval), perCall.execOverhead));
 
         // resident mode: flox-node runtime serve for the same node, warmed up as a node's long-running daemon is
         Process daemon = w.main.startDaemon(w.dir.resolve("bench-daemon.log"));
@@ -82,10 +83,11 @@ class RuntimeBench {
             daemon.destroy();
             daemon.waitFor();
         }
-        report.add(String.format("Runtime create+start (closure cached), resident daemon: flox %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.10; CPU stolen %d%%)",
-                resident.create, resident.createPlain, resident.createRatio(), interval(resident.createInterval), resident.stolen));
-        report.add(String.format("Runtime exec, resident daemon: with activation %d ms, plain runc %d ms, ratio %.2f, %s (target <= 1.25)",
-                resident.exec, resident.execPlain, resident.execRatio(), interval(resident.execInterval)));
+        report.add(String.format("Runtime create+start (closure cached), resident daemon: flox %d ms, plain runc %d ms, ratio %.2f, %s, "
+                        + "overhead %.1f ms (target <= 1.10; CPU stolen %d%%)",
+                resident.create, resident.createPlain, resident.createRatio(), interval(resident.createInterval), resident.createOverhead, resident.stolen));
+        report.add(String.format("Runtime exec, resident daemon: with activation %d ms, plain runc %d ms, ratio %.2f, %s, overhead %.1f ms (target <= 1.25)",
+                resident.exec, resident.execPlain, resident.execRatio(), interval(resident.execInterval), resident.execOverhead));
 
         // cold start of a ~100 MB closure (incompressible: the cache serves what nix copy uploaded)
         int mb = Integer.getInteger("bench.cold.mb", 100);
@@ -120,10 +122,12 @@ class RuntimeBench {
 
     /**
      * {@code stolen}: the share of CPU time the hypervisor took during the runs, in percent (it decides most tails);
-     * {@code createInterval}, {@code execInterval}: where the ratio lies with 95 % confidence.
+     * {@code createInterval}, {@code execInterval}: where the ratio lies with 95 % confidence;
+     * {@code createOverhead}, {@code execOverhead}: the median of each round's flox minus plain time, in ms (what the runtime
+     * adds; the ratio also moves with runc's own time, which follows the machine's load).
      */
     private record Medians(long create, long createPlain, long exec, long execPlain, long stolen, double[] createInterval,
-                           double[] execInterval) {
+                           double[] execInterval, double createOverhead, double execOverhead) {
         double createRatio() {
             return (double) create / createPlain;
         }
@@ -219,7 +223,7 @@ class RuntimeBench {
         long[] after = cpuTicks();
         long stolen = after[1] > ticks[1] ? 100 * (after[0] - ticks[0]) / (after[1] - ticks[1]) : 0;
         return new Medians(median(flox), median(plain), median(execFlox), median(execPlain), stolen, ratioInterval(flox, plain),
-                ratioInterval(execFlox, execPlain));
+                ratioInterval(execFlox, execPlain), pairedDifference(flox, plain), pairedDifference(execFlox, execPlain));
     }
 
     /** The create timings the runtime logged for {@code containerId}, e.g. {@code spec=0.2 pod=0.8 … record=3.1}. */
@@ -329,6 +333,17 @@ class RuntimeBench {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.getExitCode()).isZero();
         return millis;
+    }
+
+    /** The median of {@code a[i] - b[i]} over the rounds (the middle two averaged for an even count). */
+    static double pairedDifference(List<Long> a, List<Long> b) {
+        List<Long> d = new ArrayList<>(a.size());
+        for (int i = 0; i < a.size(); i++) {
+            d.add(a.get(i) - b.get(i));
+        }
+        Collections.sort(d);
+        int n = d.size();
+        return n % 2 == 1 ? d.get(n / 2) : (d.get(n / 2 - 1) + d.get(n / 2)) / 2.0;
     }
 
     private static long median(List<Long> values) {
