@@ -6,6 +6,8 @@ set -eu
 PACKAGES="nix-bin busybox-static xz-utils zstd bzip2 curl postgresql chromium chromium-driver containerd runc containernetworking-plugins iproute2 gcc libc6-dev"
 # flox activate mounts the user's store at /nix/store in a user namespace without root
 PACKAGES="$PACKAGES bubblewrap"
+# mksh-static: the statically linked shell the runtime's launcher runs with (scripts/make-launchers.sh)
+PACKAGES="$PACKAGES mksh"
 
 missing=""
 for p in $PACKAGES; do

@@ -6,6 +6,13 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/bin"
 java_bin="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+# The OCI runtime's launcher runs for every runc call: a statically linked POSIX shell starts ~0.4 ms
+# sooner than dash (no dynamic loader); FLOX_LAUNCHER_SHELL picks another.
+launcher_shell="${FLOX_LAUNCHER_SHELL:-}"
+if [ -z "$launcher_shell" ]; then
+  launcher_shell=/bin/sh
+  [ -x /bin/mksh-static ] && launcher_shell=/bin/mksh-static
+fi
 common_opts="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xlog:aot=off -Xlog:cds=off"
 for name in "$@"; do
   # gc: short-lived commands get the serial collector (least start-up and CPU overhead, measured in
@@ -29,7 +36,7 @@ for name in "$@"; do
   "$java_bin" $jvm_opts -XX:AOTCacheOutput="$aot" -cp "$cp" $main $training >/dev/null 2>&1 \
     || echo "make-launchers: could not train the AOT cache of $name; it runs without one" >&2
   if [ "$name" = flox-container-runtime ]; then
-    sed -e "s|@JAVA@|$java_bin|" -e "s|@JVM_OPTS@|$jvm_opts|" -e "s|@CP@|$cp|" -e "s|@AOT@|$aot|" \
+    sed -e "1s|.*|#!$launcher_shell|" -e "s|@JAVA@|$java_bin|" -e "s|@JVM_OPTS@|$jvm_opts|" -e "s|@CP@|$cp|" -e "s|@AOT@|$aot|" \
       "$top/runtime/src/main/sh/flox-container-runtime" > "$top/bin/$name"
     chmod +x "$top/bin/$name"
     continue

@@ -31,6 +31,11 @@ class LauncherTest {
     Path fakeJava;
     Launcher launcher;
 
+    /** The shell the launcher runs with: the one make build picks ({@link LauncherWithShTest} runs all of this with sh). */
+    String shell() {
+        return Launcher.SHELL;
+    }
+
     static Path script(Path file, String body) throws IOException {
         Files.writeString(file, "#!/bin/sh\n" + body + "\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -48,7 +53,7 @@ class LauncherTest {
                 + "\nexit ${FAKE_JAVA_EXIT:-0}");
         Path config = Files.writeString(tmp.resolve("node.toml"), "hub_url = \"http://127.0.0.1:9\"\nruntime_unused = 1\n"
                 + "state_dir = \"" + state + "\"\nrunc = '" + runc + "'  # the fake\n");
-        launcher = Launcher.write(tmp.resolve("bin"), fakeJava.toString(), config);
+        launcher = Launcher.write(tmp.resolve("bin"), fakeJava.toString(), config, shell());
     }
 
     List<String> runcCalls() throws IOException {
@@ -140,7 +145,7 @@ class LauncherTest {
     @Test
     void aMissingRuncIsAnErrorInTheLogNotOnStderr() throws Exception {
         Path config = Files.writeString(tmp.resolve("node2.toml"), "state_dir = \"" + state + "\"\nrunc = \"/nonexistent/runc\"\n");
-        Launcher l = Launcher.write(tmp.resolve("bin3"), fakeJava.toString(), config);
+        Launcher l = Launcher.write(tmp.resolve("bin3"), fakeJava.toString(), config, shell());
         Path log = tmp.resolve("log.json");
         Launcher.Run r = l.run(tmp, "--log", log.toString(), "state", "abc");
         assertThat(r.exitCode()).isNotZero();
@@ -151,7 +156,7 @@ class LauncherTest {
     @Test
     void withoutALogFileErrorsGoToTheStateDirectoryNeverToStderr() throws Exception {
         Path config = Files.writeString(tmp.resolve("node3.toml"), "state_dir = \"" + tmp.resolve("nowhere/deeper") + "\"\nrunc = \"/nonexistent/runc\"\n");
-        Launcher l = Launcher.write(tmp.resolve("bin4"), fakeJava.toString(), config);
+        Launcher l = Launcher.write(tmp.resolve("bin4"), fakeJava.toString(), config, shell());
         Launcher.Run r = l.run(tmp, "state", "abc");
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.stdout() + r.stderr()).isEmpty();
@@ -162,7 +167,7 @@ class LauncherTest {
         Path bundle = Bundles.write(tmp.resolve("b1"), List.of("sh"), Bundles.container("app", Map.of()), List.of());
         Path log = tmp.resolve("log.json");
         Path crashing = script(tmp.resolve("crash-java"), "echo 'Error: could not \"find\" class' >&2\nexit 134");
-        Launcher l = Launcher.write(tmp.resolve("bin2"), crashing.toString(), tmp.resolve("node.toml"));
+        Launcher l = Launcher.write(tmp.resolve("bin2"), crashing.toString(), tmp.resolve("node.toml"), shell());
 
         Launcher.Run r = l.run(tmp, "--log", log.toString(), "--log-format", "json", "create", "--bundle", bundle.toString(), "c1");
 
@@ -182,7 +187,7 @@ class LauncherTest {
     void theLauncherTakesTheFirstOneLineStringOfStateDirAndRuncFromNodeToml() throws Exception {
         Path config = Files.writeString(tmp.resolve("node4.toml"), "# node\n  runc=\"/nonexistent/first\"\nrunc = \"/nonexistent/second\"\n"
                 + "runc_other = \"/x\"\nstate_dir = \"" + tmp.resolve("ignored") + "\" trailing\nstate_dir = '" + state + "' # used\n");
-        Launcher l = Launcher.write(tmp.resolve("bin5"), fakeJava.toString(), config);
+        Launcher l = Launcher.write(tmp.resolve("bin5"), fakeJava.toString(), config, shell());
         Path log = tmp.resolve("log5.json");
         Launcher.Run r = l.run(tmp, "--log", log.toString(), "state", "abc");
         assertThat(r.exitCode()).isNotZero();

@@ -50,7 +50,10 @@ public record Node(String handler, Path dir, Path launcher, Path config) {
                 text = Files.readString(real);
             } else {
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-                text = Files.readString(TEMPLATE)
+                // run by the shell make build picks (scripts/make-launchers.sh)
+                String shell = Files.isExecutable(Path.of("/bin/mksh-static")) ? "/bin/mksh-static" : "/bin/sh";
+                String template = Files.readString(TEMPLATE);
+                text = ("#!" + shell + template.substring(template.indexOf('\n')))
                         .replace("@JAVA@", java)
                         .replace("@JVM_OPTS@", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -XX:-UsePerfData")
                         .replace("@CP@", launcherClassPath())

@@ -23,9 +23,25 @@ public final class Launcher {
         this.env = env;
     }
 
-    /** A launcher that runs the Java half from this test's class path with {@code java}. */
+    /**
+     * The shell {@code make build} runs the launcher with (scripts/make-launchers.sh): mksh-static when it is
+     * installed (scripts/install-deps.sh installs it), else {@code /bin/sh}.
+     */
+    public static final String SHELL = Files.isExecutable(Path.of("/bin/mksh-static")) ? "/bin/mksh-static" : "/bin/sh";
+
+    /** {@code text}, a launcher script, run by {@code shell} (its first line). */
+    public static String withShell(String text, String shell) {
+        return "#!" + shell + text.substring(text.indexOf('\n'));
+    }
+
+    /** A launcher that runs the Java half from this test's class path with {@code java}, run by {@link #SHELL}. */
     public static Launcher write(Path dir, String java, Path nodeConfig) throws IOException {
-        String text = Files.readString(TEMPLATE)
+        return write(dir, java, nodeConfig, SHELL);
+    }
+
+    /** {@link #write(Path, String, Path)} run by {@code shell}. */
+    public static Launcher write(Path dir, String java, Path nodeConfig, String shell) throws IOException {
+        String text = withShell(Files.readString(TEMPLATE), shell)
                 .replace("@JAVA@", java)
                 .replace("@JVM_OPTS@", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto")
                 .replace("@CP@", System.getProperty("java.class.path"))
