@@ -2,10 +2,6 @@ package org.imageless.e2e.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.imageless.hub.testing.RunningHub;
 import org.imageless.nix.testing.RealNix;
 import org.imageless.node.cri.CriException;
@@ -61,7 +55,6 @@ public final class World implements AutoCloseable {
     /** The node behind {@link #proxy}: its hub can be cut off. */
     public final Node cutOff;
     public final HubProxy proxy;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     private World(Path dir, RealNix nix, String busybox, String tools, String echoip, String devlib, RunningHub hub,
                   String alice, Containerd containerd, Node main, Node fresh, Node wrongKey, Node noHub, Node cutOff,
@@ -294,17 +287,7 @@ public final class World implements AutoCloseable {
 
     /** The hub's count of {@code GET} requests of {@code route} it answered 200 (its Prometheus /metrics). */
     private long answered(String route) {
-        String metrics = metricsText();
-        Pattern line = Pattern.compile("^floxhub_http_requests_total\\{(.*)} ([0-9.eE+]+)$", Pattern.MULTILINE);
-        Matcher m = line.matcher(metrics);
-        long total = 0;
-        while (m.find()) {
-            String labels = m.group(1);
-            if (labels.contains("method=\"GET\"") && labels.contains("route=\"" + route + "\"") && labels.contains("status=\"200\"")) {
-                total += (long) Double.parseDouble(m.group(2));
-            }
-        }
-        return total;
+        return hub.answered("GET", route, 200);
     }
 
     private String metricsText() {
@@ -313,19 +296,7 @@ public final class World implements AutoCloseable {
 
     /** The body of an anonymous GET of {@code path} on the hub; fails unless it answers 200. */
     public String httpGet(String path) {
-        HttpResponse<String> r;
-        try {
-            r = http.send(HttpRequest.newBuilder(URI.create(hub.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        if (r.statusCode() != 200) {
-            throw new AssertionError("GET " + path + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
+        return hub.getText(path);
     }
 
     /** Every store path name in a node's store directory. */
@@ -344,7 +315,6 @@ public final class World implements AutoCloseable {
         } finally {
             proxy.close();
             hub.close();
-            http.close();
             try {
                 new ProcessBuilder("rm", "-rf", "--one-file-system", dir.toString()).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);

@@ -454,6 +454,41 @@ public final class RunningHub implements AutoCloseable {
 
     // ------------------------------------------------------------------ plumbing
 
+    /** The body of an anonymous GET of {@code path} (text, e.g. {@code /metrics}); fails unless it answers 200. */
+    public String getText(String path) {
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    /**
+     * How many {@code method} requests of {@code route} (the route's template, as /metrics labels it) the hub answered
+     * with {@code status}, from its Prometheus {@code /metrics}.
+     */
+    public long answered(String method, String route, int status) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^floxhub_http_requests_total\\{(.*)} ([0-9.eE+]+)$",
+                java.util.regex.Pattern.MULTILINE).matcher(getText("/metrics"));
+        long total = 0;
+        while (m.find()) {
+            String labels = m.group(1);
+            if (labels.contains("method=\"" + method + "\"") && labels.contains("route=\"" + route + "\"")
+                    && labels.contains("status=\"" + status + "\"")) {
+                total += (long) Double.parseDouble(m.group(2));
+            }
+        }
+        return total;
+    }
+
     /** Sends a request with the token (null: anonymous); fails unless the status is {@code expected}. Returns the JSON body. */
     public JsonNode call(String method, String path, String token, String body, int expected) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
