@@ -43,6 +43,11 @@ public record Activation(String environment, SequencedMap<String, String> variab
     }
 
     public void write(Path containerDir) {
+        write(containerDir, toJson());
+    }
+
+    /** The record as {@link #write} writes it. */
+    public String toJson() {
         ObjectNode o = JSON.createObjectNode();
         o.put("environment", environment);
         ObjectNode vars = o.putObject("variables");
@@ -53,10 +58,15 @@ public record Activation(String environment, SequencedMap<String, String> variab
         o.put("hook", hook);
         ObjectNode cmds = o.putObject("commands");
         commands.forEach((k, v) -> v.forEach(cmds.withArray(k)::add));
+        return o.toString();
+    }
+
+    /** Writes {@code json} (of {@link #toJson}) as the record in {@code containerDir}, replacing it atomically. */
+    public static void write(Path containerDir, String json) {
         try {
             Files.createDirectories(containerDir);
             Path tmp = containerDir.resolve("." + FILE + ".tmp");
-            Files.writeString(tmp, o.toString());
+            Files.writeString(tmp, json);
             Files.move(tmp, containerDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new NixException(NixException.Kind.IO, "cannot record the activation in " + containerDir + ": " + e, e);

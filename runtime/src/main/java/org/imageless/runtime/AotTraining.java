@@ -65,6 +65,9 @@ final class AotTraining {
      *
      * @return how long it took
      */
+    /** How long a training create waits for its planning ahead ({@link CreatesAhead#settle}). */
+    private static final Duration PLANNING = Duration.ofMillis(100);
+
     static Duration warmUp(int rounds) throws IOException {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("flox-runtime-warm-up-");
@@ -73,7 +76,13 @@ final class AotTraining {
             Path config = dir.resolve("node.toml");
             // closing it also sends the training's activation reports, to the stub while it still answers
             try (RuntimeDaemon trainee = RuntimeDaemon.start(dir, new PrintStream(OutputStream.nullOutputStream()))) {
-                starts(dir, hub, rounds, args -> RuntimeDaemon.ask(dir, config, args));
+                starts(dir, hub, rounds, args -> {
+                    if (args[0].equals("create")) {
+                        // containerd writes a bundle some milliseconds before its create: planned ahead meanwhile
+                        CreatesAhead.settle(Path.of(args[2]), PLANNING);
+                    }
+                    return RuntimeDaemon.ask(dir, config, args);
+                });
             }
         } finally {
             NarUnpacker.deleteTree(dir);

@@ -90,26 +90,95 @@ public final class Create {
                          Set<StorePath> fetched) {}
 
     public Result run(Path bundle, String id) throws IOException {
+        if (resident) {
+            // the creates that come next in this bundle's directory are planned as soon as containerd writes them
+            CreatesAhead.learn(bundle, (b, text) -> new Create(config, new RuntimeLog.Held(), true, true).ahead(b, text));
+            Optional<Ahead> ahead = CreatesAhead.take(bundle);
+            if (ahead.isPresent()) {
+                return commit(ahead.get(), bundle, id);
+            }
+        }
         long t0 = System.nanoTime();
         StringBuilder timings = new StringBuilder();
-        Spec spec = Spec.load(bundle);
+        Planned planned = plan(Spec.load(bundle), bundle, id, false, timings, t0);
+        return planned.result().passThrough().isPresent() ? planned.result() : write(planned, bundle, id, timings, t0);
+    }
+
+    /**
+     * A create worked out, not written yet: the edited spec ({@code config}, JSON), the activation record
+     * (null: exec processes are left alone), the activation report (null: none is sent) and, in a JVM of its own,
+     * the thread that sends it already.
+     */
+    private record Planned(Result result, String config, String activation, HubClient hub,
+                           java.util.function.Supplier<String> event, Thread report) {
+        static Planned passThrough(String why) {
+            return new Planned(new Result(Optional.of(why), null, null, Set.of(), Set.of()), null, null, null, null, null);
+        }
+    }
+
+    /**
+     * A create planned before runc was asked for it ({@link CreatesAhead}): what it logged meanwhile, the phase
+     * timings, and when it was ready ({@link System#nanoTime()}).
+     */
+    record Ahead(Planned planned, RuntimeLog.Held log, String timings, long ready) {}
+
+    /**
+     * Resident mode: plans the create of {@code bundle}, whose config.json holds {@code text}, while containerd
+     * still sets its task up; empty when it is not one that can be planned ahead, or anything fails (its create
+     * then does it all, and says what failed). Only a container whose pod's sandbox prepared its environment is
+     * planned, unless nix-mutable, so that nothing is done outside the daemon until the create commits it; a
+     * sandbox starts its pod's preparation. The image is not mounted yet: a command that resolves only in it
+     * is left to the create.
+     */
+    Optional<Ahead> ahead(Path bundle, String text) {
+        long t0 = System.nanoTime();
+        StringBuilder timings = new StringBuilder();
+        try {
+            Planned planned = plan(Spec.parse(text), bundle, bundle.getFileName().toString(), true, timings, t0);
+            return planned == null || planned.result().passThrough().isPresent() ? Optional.empty()
+                    : Optional.of(new Ahead(planned, (RuntimeLog.Held) log, timings.toString(), System.nanoTime()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Writes what was planned ahead for {@code bundle}, with what was logged meanwhile, as container {@code id}. */
+    private Result commit(Ahead ahead, Path bundle, String id) throws IOException {
+        long t0 = System.nanoTime();
+        ahead.log().replayTo(log);
+        StringBuilder timings = new StringBuilder(" planned ahead (").append(ahead.timings().strip()).append(") and ready ")
+                .append((t0 - ahead.ready()) / 100_000 / 10.0).append(" ms before; then");
+        return write(ahead.planned(), bundle, id, timings, t0);
+    }
+
+    /**
+     * Works the create out: the container's role, its environment (from its pod's sandbox, or resolved and
+     * realised now), its activation and the edits of its spec. {@code ahead}: planned before runc create
+     * ({@link #ahead}): null when it cannot be.
+     */
+    private Planned plan(Spec spec, Path bundle, String id, boolean ahead, StringBuilder timings, long t0) throws IOException {
         ContainerRole role = ContainerRole.forCreate(spec.annotations());
         if (role instanceof ContainerRole.PassThrough p) {
             if (resident && ContainerRole.isSandbox(spec.annotations())) {
                 beginForPod(spec, id);
             }
-            return new Result(Optional.of(p.why()), null, null, Set.of(), Set.of());
+            return Planned.passThrough(p.why());
         }
         ContainerRole.Activate activate = (ContainerRole.Activate) role;
         PodAnnotations annotations = activate.annotations();
         EnvironmentRef ref = annotations.environment().orElseThrow();
         Optional<String> token = token(spec);
         lap(timings, "spec", t0);
+        if (ahead && annotations.nixMutable()) {
+            return null;
+        }
         PodPreparations.Ready pod = resident ? fromPod(spec, activate.containerName(), ref, token, t0) : null;
         Prepared prepared;
         if (pod != null) {
             prepared = pod.prepared();
             lap(timings, "pod", t0);
+        } else if (ahead) {
+            return null;
         } else {
             prepared = prepare(ref, token, id, null, timings, t0);
         }
@@ -117,17 +186,20 @@ public final class Create {
         StorePath view = prepared.view();
         Set<StorePath> closure = prepared.closure();
         NodeStore store = prepared.store();
+        HubClient hub = null;
+        java.util.function.Supplier<String> event = null;
         Thread report = null;
         if (!annotations.disableMetrics() && resolved.offlineNote().isEmpty()) {
-            HubClient hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
+            hub = new HubClient(config.hubUrl(), token, HUB_TIMEOUT);
             // the report's JSON is made off the start's path: by the daemon's sender, or on the report's thread
-            java.util.function.Supplier<String> event = event(spec, resolved, activate.containerName(), annotations);
-            if (resident) {
-                DeferredReports.submit(hub, event); // the daemon lives on: sent once the start is done
-            } else {
+            event = event(spec, resolved, activate.containerName(), annotations);
+            if (!resident) {
+                // a JVM of its own sends it at once, while it works on
+                HubClient client = hub;
+                java.util.function.Supplier<String> json = event;
                 report = Thread.ofVirtual().start(() -> {
                     try {
-                        hub.report(event.get());
+                        client.report(json.get());
                     } catch (RuntimeException ignored) {
                         // reports are best effort and never delay or fail a start
                     }
@@ -149,7 +221,7 @@ public final class Create {
             edits.add(new MountClosure(points, store.dir(), new TreeSet<>(closure)));
         }
         lap(timings, "mounts", t0);
-        for (ProcessEdit e : processEdits(activation)) {
+        for (ProcessEdit e : processEdits(activation, !ahead)) {
             edits.add(e.onSpec());
         }
         try {
@@ -158,16 +230,28 @@ public final class Create {
             throw new IllegalArgumentException("container '" + activate.containerName() + "' with " + resolved.shown()
                     + ": " + e.getMessage(), e);
         }
-        spec.write(bundle.resolve("config.json"));
+        String activationJson = annotations.skipContainersExec().contains(activate.containerName()) ? null : activation.toJson();
+        Planned planned = new Planned(new Result(Optional.empty(), resolved.shown(), view, closure, prepared.fetched()),
+                spec.toJson(), activationJson, hub, event, report);
         lap(timings, "edits", t0);
-        if (!annotations.skipContainersExec().contains(activate.containerName())) {
-            activation.write(config.containerDir(id));
+        return planned;
+    }
+
+    /** Writes the planned spec and activation record, and sends the report (the daemon: once the start is done). */
+    private Result write(Planned planned, Path bundle, String id, StringBuilder timings, long t0) throws IOException {
+        Spec.writeAtomically(bundle.resolve("config.json"), planned.config());
+        lap(timings, "written", t0);
+        if (planned.activation() != null) {
+            Activation.write(config.containerDir(id), planned.activation());
         }
         lap(timings, "record", t0);
-        if (report != null) {
+        if (planned.event() != null && resident) {
+            DeferredReports.submit(planned.hub(), planned.event()); // the daemon lives on: sent once the start is done
+        }
+        if (planned.report() != null) {
             try {
-                if (!report.join(REPORT_GRACE)) {
-                    log.warning("the activation report of " + resolved.shown() + " to " + config.hubUrl()
+                if (!planned.report().join(REPORT_GRACE)) {
+                    log.warning("the activation report of " + planned.result().environment() + " to " + config.hubUrl()
                             + " was not delivered within " + REPORT_GRACE.toMillis() + " ms and is dropped (the container starts anyway)");
                 }
             } catch (InterruptedException e) {
@@ -177,7 +261,7 @@ public final class Create {
         if (this.timings) {
             log.info("create " + id + " timings (ms since create began):" + timings);
         }
-        return new Result(Optional.empty(), resolved.shown(), view, closure, prepared.fetched());
+        return planned.result();
     }
 
     /** An environment ready on this node: resolved, its closure realised, its view built. */
@@ -351,10 +435,15 @@ public final class Create {
 
     /** The edits of the process, the same for the main process (create) and exec processes. */
     static List<ProcessEdit> processEdits(Activation a) {
+        return processEdits(a, true);
+    }
+
+    /** {@link #processEdits(Activation)}; {@code imageMounted} false: a create planned ahead ({@link ResolveCommand}). */
+    private static List<ProcessEdit> processEdits(Activation a, boolean imageMounted) {
         Path storeDir = Path.of(a.storeDir());
         List<ProcessEdit> edits = new ArrayList<>();
         edits.add(new SetEnvironment(a.variables()));
-        edits.add(new ResolveCommand(storeDir, Path.of(a.rootfs()), a.environment(), a.commands()));
+        edits.add(new ResolveCommand(storeDir, imageMounted ? Path.of(a.rootfs()) : null, a.environment(), a.commands()));
         if (a.hook() != null) {
             edits.add(new WrapForHook(a.bash(), a.hook()));
         }

@@ -81,9 +81,14 @@ final class PodPreparations {
 
     /**
      * Starts preparing {@code ref} for sandbox {@code sandboxId} in the background: {@code work} resolves
-     * (calling {@link Work#answered} with the hub's answer) and prepares it, or throws.
+     * (calling {@link Work#answered} with the hub's answer) and prepares it, or throws. Once per sandbox,
+     * environment and token.
      */
     static void begin(String sandboxId, EnvironmentRef ref, Optional<String> token, Function<Work, Ready> work) {
+        Work begun = BY_SANDBOX.get(sandboxId);
+        if (begun != null && begun.ref.equals(ref) && begun.token.equals(token)) {
+            return; // begun when containerd wrote the sandbox's bundle (CreatesAhead), before its create came
+        }
         if (BY_SANDBOX.size() >= KEPT) {
             long now = System.nanoTime();
             BY_SANDBOX.values().removeIf(w -> now - w.began > 2 * FRESH.toNanos());

@@ -48,15 +48,41 @@ public class RuntimeLog {
     }
 
     private void write(String level, String message) {
+        append(line(level, message, Instant.now()));
+    }
+
+    /** Appends a line of {@link #line}. */
+    void append(String line) {
         if (file == null) {
             return;
         }
         try {
             // one write(2) of the whole line in O_APPEND mode: lines of concurrent writers never interleave
-            Files.write(file, line(level, message, Instant.now()).getBytes(StandardCharsets.UTF_8),
+            Files.write(file, line.getBytes(StandardCharsets.UTF_8),
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         } catch (IOException e) {
             // nowhere else to say it: stdout and stderr belong to the container
+        }
+    }
+
+    /**
+     * A log that holds its lines, with the times they were logged at, until {@link #replayTo} appends them to
+     * another: the log of a create planned before runc was asked for it (and so before its --log was known).
+     */
+    static final class Held extends RuntimeLog {
+        private final java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Held() {
+            super(null);
+        }
+
+        @Override
+        void append(String line) {
+            lines.add(line);
+        }
+
+        void replayTo(RuntimeLog log) {
+            lines.forEach(log::append);
         }
     }
 }

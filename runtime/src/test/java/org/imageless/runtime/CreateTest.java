@@ -457,9 +457,14 @@ class CreateTest {
 
     Path inPod(String sandboxId, String bundleName, String containerName, Map<String, String> pod, List<Map<String, Object>> mounts)
             throws IOException {
+        return inPod(sandboxId, bundleName, containerName, pod, List.of("sh"), mounts);
+    }
+
+    Path inPod(String sandboxId, String bundleName, String containerName, Map<String, String> pod, List<String> args,
+               List<Map<String, Object>> mounts) throws IOException {
         Map<String, String> a = Bundles.container(containerName, pod);
         a.put("io.kubernetes.cri.sandbox-id", sandboxId);
-        return Bundles.write(tmp.resolve("bundles/" + bundleName), List.of("sh"), a, mounts);
+        return Bundles.write(tmp.resolve("bundles/" + bundleName), args, a, mounts);
     }
 
     @Test
@@ -508,6 +513,99 @@ class CreateTest {
         perCall.run(sandbox("sb3", pod), "sb3");
         perCall.run(inPod("sb3", "once-1", "once", pod, List.of()), "p5");
         assertThat(Files.readAllLines(log).getLast()).contains("create p5 timings").contains("resolve=");
+    }
+
+    static final java.time.Duration PLANNING = java.time.Duration.ofSeconds(10);
+
+    @Test
+    void inResidentModeAContainerIsPlannedWhenItsBundleIsWrittenAndItsCreateOnlyWritesThePlan() throws IOException {
+        hub.push("ahead", RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "early"), null));
+        Create daemon = new Create(config, new RuntimeLog(log), true, true);
+        Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead", "flox.dev/disable-metrics", "true");
+        // the sandbox's create: from then on the daemon watches the directory of bundles
+        daemon.run(sandbox("sa1", pod), "sa1");
+
+        Path b = inPod("sa1", "ahead-1", "app", pod, List.of("tools-hello", "--flag"), List.of());
+        String asWritten = Files.readString(b.resolve("config.json"));
+        assertThat(CreatesAhead.settle(b, PLANNING)).as("planned before its create").isTrue();
+        // planned, and nothing written: not the bundle, not the activation record
+        assertThat(Files.readString(b.resolve("config.json"))).isEqualTo(asWritten);
+        assertThat(config.containerDir("pa1")).doesNotExist();
+
+        Create.Result r = daemon.run(b, "pa1");
+        assertThat(r.environment()).isEqualTo("acme/ahead:1");
+        assertThat(Files.readAllLines(log).getLast()).contains("create pa1 timings").contains("planned ahead (spec=")
+                .contains(" pod=").contains("record=").doesNotContain("resolve=");
+        assertThat(config.containerDir("pa1").resolve("activation.json")).exists();
+        // what a create of the same bundle that was not planned ahead writes (a JVM of its own), but for where
+        // the mount points are (the pod's, under its sandbox)
+        Path copy = Bundles.write(tmp.resolve("elsewhere/copy"), List.of("tools-hello", "--flag"),
+                Bundles.container("app", pod), List.of());
+        create(copy, "pc1");
+        JsonNode planned = spec(b);
+        JsonNode direct = spec(copy);
+        assertThat(args(planned)).containsExactly(r.view() + "/bin/tools-hello", "--flag").isEqualTo(args(direct));
+        assertThat(env(planned)).containsEntry("GREETING", "early").isEqualTo(env(direct));
+        assertThat(mountDestinations(planned)).isEqualTo(mountDestinations(direct)).contains("/nix/store", fixture.busybox);
+        assertThat(Activation.read(config.containerDir("pa1")).orElseThrow().variables())
+                .isEqualTo(Activation.read(config.containerDir("pc1")).orElseThrow().variables());
+    }
+
+    static List<String> mountDestinations(JsonNode spec) {
+        List<String> out = new ArrayList<>();
+        spec.path("mounts").forEach(m -> out.add(m.path("destination").asText()));
+        return out;
+    }
+
+    @Test
+    void aPlanIsUsedOnlyForTheConfigItWasMadeFromAndACommandOnlyInTheImageWaitsForTheImage() throws IOException {
+        hub.push("ahead2", RunningHub.manifest(List.of("busybox", "tools"), Map.of(), null));
+        Create daemon = new Create(config, new RuntimeLog(log), true, true);
+        Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead2", "flox.dev/disable-metrics", "true");
+        daemon.run(sandbox("sa2", pod), "sa2");
+
+        // config.json rewritten after it was planned (containerd does not; whatever did, what is there counts)
+        Path b = inPod("sa2", "ahead-2", "app", pod, List.of("sh"), List.of());
+        assertThat(CreatesAhead.settle(b, PLANNING)).isTrue();
+        Files.writeString(b.resolve("config.json"), Files.readString(b.resolve("config.json")).replace("\"sh\"", "\"tools-hello\""));
+        Create.Result r = daemon.run(b, "pa2");
+        assertThat(Files.readAllLines(log).getLast()).contains("create pa2 timings").doesNotContain("planned ahead");
+        assertThat(args(spec(b))).containsExactly(r.view() + "/bin/tools-hello");
+
+        // a command that only the image has: the image is mounted just before runc create, so its create resolves it
+        Path c = inPod("sa2", "ahead-3", "side", pod, List.of("only-in-image"), List.of());
+        Path inImage = Files.createDirectories(c.resolve("rootfs/usr/bin")).resolve("only-in-image");
+        Files.writeString(inImage, "#!/bin/sh\n");
+        inImage.toFile().setExecutable(true);
+        assertThat(CreatesAhead.settle(c, PLANNING)).as("not planned").isFalse();
+        daemon.run(c, "pa3");
+        assertThat(Files.readAllLines(log).getLast()).contains("create pa3 timings").doesNotContain("planned ahead");
+        assertThat(args(spec(c))).containsExactly("only-in-image");
+    }
+
+    @Test
+    void aBundleThatIsPlannedButNeverCreatedLeavesNothingBehindAndOtherRuntimesBundlesAreNotPlanned() throws IOException {
+        hub.push("ahead3", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create daemon = new Create(config, new RuntimeLog(log), true, true);
+        Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead3");
+        daemon.run(sandbox("sa3", pod), "sa3");
+
+        Path b = inPod("sa3", "ahead-4", "app", pod, List.of("sh"), List.of());
+        String asWritten = Files.readString(b.resolve("config.json"));
+        assertThat(CreatesAhead.settle(b, PLANNING)).isTrue();
+        // a container without flox.dev annotations (another runtime's, in the same directory): not even planned
+        Path plain = Bundles.write(tmp.resolve("bundles/plain-1"), List.of("sh"), Bundles.container("plain", Map.of()), List.of());
+        String plainWritten = Files.readString(plain.resolve("config.json"));
+        assertThat(CreatesAhead.settle(plain, PLANNING)).isFalse();
+        org.imageless.nix.nar.NarUnpacker.deleteTree(b);
+
+        assertThat(Files.readString(plain.resolve("config.json"))).isEqualTo(plainWritten);
+        assertThat(asWritten).contains("flox.dev/environment");
+        assertThat(config.containerDir("ahead-4")).doesNotExist();
+        assertThat(config.containerDir("plain-1")).doesNotExist();
+        assertThat(Files.list(config.rootsDir()).map(p -> p.getFileName().toString()).toList())
+                .as("gc roots: the pod's sandbox only").containsExactly("sa3");
+        assertThat(running("ahead3")).as("no activation reported").isEmpty();
     }
 
     @Test

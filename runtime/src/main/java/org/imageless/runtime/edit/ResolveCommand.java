@@ -20,7 +20,9 @@ import org.imageless.runtime.spec.ProcessSpec;
  * names the environment and the commands its packages provide.
  *
  * @param storeDir   the node store, where {@code /nix/store/...} paths are on the host
- * @param rootfs     the container's root file system on the host
+ * @param rootfs     the container's root file system on the host; null while the image is not mounted
+ *                   there yet (a create planned ahead): a command that would be looked up in it then
+ *                   throws {@link ImageNotMounted}
  * @param environment {@code owner/name:generation}, for messages
  * @param commands   the commands (bin/ entries) of each package, by install id, for messages
  */
@@ -54,6 +56,8 @@ public record ResolveCommand(Path storeDir, Path rootfs, String environment, Map
                     process.setArgs(args);
                     return;
                 }
+            } else if (rootfs == null) {
+                throw new ImageNotMounted(command);
             } else if (Files.exists(rootfs.resolve(entry.substring(1)).resolve(command), LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }
@@ -61,6 +65,13 @@ public record ResolveCommand(Path storeDir, Path rootfs, String environment, Map
         throw new IllegalArgumentException("command '" + command + "' is not in environment " + environment
                 + " (nor in the container's image): " + provided() + ". Set the pod's 'command' to one of these, "
                 + "or install the package that provides '" + command + "' into the environment and push it");
+    }
+
+    /** The command is not in the environment (so far along PATH) and the image is not there to look in yet. */
+    public static final class ImageNotMounted extends IllegalStateException {
+        ImageNotMounted(String command) {
+            super("command '" + command + "' is not in the environment, and the container's image is not mounted yet");
+        }
     }
 
     private String provided() {

@@ -67,9 +67,10 @@ public final class Spec {
         writeAtomically(file, toJson());
     }
 
-    static void writeAtomically(Path file, String text) throws IOException {
+    /** Writes {@code json} (of {@link #toJson}) to {@code file}, as {@link #write} does. */
+    public static void writeAtomically(Path file, String json) throws IOException {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".flox-tmp");
-        Files.writeString(tmp, text);
+        Files.writeString(tmp, json);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 

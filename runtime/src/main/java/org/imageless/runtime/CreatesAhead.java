@@ -1,0 +1,326 @@
+package org.imageless.runtime;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Resident mode: creates planned while containerd still sets their task up. containerd writes a bundle's
+ * {@code config.json}, then starts or reaches the pod's shim, which mounts the container's root file system and
+ * only then runs {@code runc create}: 8–14 ms later on a 2-core node (make bench). The daemon watches (inotify)
+ * each directory that held a bundle it was asked to create, and plans the create of every new bundle there as soon
+ * as containerd has written its {@code config.json} ({@link Create#ahead}). The create then only writes what was
+ * planned, if {@code config.json} is still the file that was planned from (same inode, size and modification
+ * time); otherwise, and whenever nothing was planned, it does everything itself, as before.
+ *
+ * <p>What is planned has no effect outside the daemon until the create writes it (see {@link Create#ahead}), so
+ * a bundle that never gets a create (a container of another runtime in the same namespace) leaves nothing
+ * behind. Only bundles whose spec mentions a {@code flox.dev/} annotation are planned at all.
+ */
+final class CreatesAhead {
+
+    static final String CONFIG = "config.json";
+    /** Bundles remembered (planned, being planned, or claimed by their create); the oldest go first. */
+    private static final int KEPT = 1024;
+
+    /** Plans the create of a bundle from its config.json's text; empty when it cannot be planned ahead. */
+    @FunctionalInterface
+    interface Planner {
+        Optional<Create.Ahead> plan(Path bundle, String text);
+    }
+
+    /** What identifies one version of a file: a new file, or one rewritten, differs in one of these. */
+    record Stamp(Object fileKey, long size, FileTime modified) {
+        static Optional<Stamp> of(Path file) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                return Optional.of(new Stamp(a.fileKey(), a.size(), a.lastModifiedTime()));
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** The planning of one bundle: its result, and the version of config.json it was planned from. */
+    private static final class Plan {
+        final CompletableFuture<Optional<Create.Ahead>> result = new CompletableFuture<>();
+        volatile Stamp stamp;
+        /** config.json changed while it was being planned: plan again if that failed. */
+        boolean again;
+    }
+
+    /** A bundle whose create came: nothing is planned for it any more. */
+    private static final Object CLAIMED = new Object();
+
+    private static final Object LOCK = new Object();
+    /** By bundle: a {@link Plan} or {@link #CLAIMED}. */
+    private static final Map<Path, Object> BUNDLES = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, Object> eldest) {
+            return size() > KEPT;
+        }
+    };
+    /** Directories watched for new bundles, and the planner of the latest create there (its node.toml). */
+    private static final Map<Path, Planner> PARENTS = new HashMap<>();
+    /** What each watch key watches: a directory of bundles (in {@link #PARENTS}) or a bundle. */
+    private static final Map<WatchKey, Path> WATCHED = new HashMap<>();
+    /** The watch keys of the bundles watched until their config.json is planned. */
+    private static final Map<Path, WatchKey> BUNDLE_KEYS = new HashMap<>();
+    private static WatchService watcher;
+
+    private CreatesAhead() {
+    }
+
+    /**
+     * Watches the directory that holds {@code bundle}, so that the creates of the bundles that appear there
+     * next are planned with {@code planner} as soon as containerd writes them. Nothing happens when it cannot be
+     * watched: those creates are not planned ahead.
+     */
+    static void learn(Path bundle, Planner planner) {
+        Path parent = bundle.toAbsolutePath().normalize().getParent();
+        if (parent == null) {
+            return;
+        }
+        synchronized (LOCK) {
+            if (PARENTS.replace(parent, planner) != null) {
+                return;
+            }
+        }
+        try {
+            WatchKey key = parent.register(watcher(), ENTRY_CREATE, ENTRY_DELETE);
+            synchronized (LOCK) {
+                PARENTS.put(parent, planner);
+                WATCHED.put(key, parent);
+            }
+        } catch (IOException | RuntimeException e) {
+            // not planned ahead: each create does it all
+        }
+    }
+
+    /**
+     * What was planned for {@code bundle}, once it is ready, if its config.json is still the one planned from;
+     * empty otherwise. From now on nothing more is planned for it: the create does what was not.
+     */
+    static Optional<Create.Ahead> take(Path bundle) {
+        Path b = bundle.toAbsolutePath().normalize();
+        Plan plan;
+        synchronized (LOCK) {
+            if (!PARENTS.containsKey(b.getParent())) {
+                return Optional.empty();
+            }
+            Object o = BUNDLES.put(b, CLAIMED);
+            if (!(o instanceof Plan p)) {
+                return Optional.empty();
+            }
+            plan = p;
+        }
+        Optional<Create.Ahead> ahead = plan.result.join();
+        return ahead.isPresent() && Stamp.of(b.resolve(CONFIG)).equals(Optional.ofNullable(plan.stamp)) ? ahead : Optional.empty();
+    }
+
+    /**
+     * Waits, at most {@code max}, until the planning of {@code bundle} is over; whether it planned the create.
+     * For the daemon's warm-up and for tests, which write a bundle and then create it at once (containerd takes
+     * some milliseconds in between). False at once when its directory is not watched.
+     */
+    static boolean settle(Path bundle, java.time.Duration max) {
+        Path b = bundle.toAbsolutePath().normalize();
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            Object o;
+            synchronized (LOCK) {
+                if (!PARENTS.containsKey(b.getParent())) {
+                    return false;
+                }
+                o = BUNDLES.get(b);
+            }
+            long left = deadline - System.nanoTime();
+            if (o instanceof Plan p) {
+                try {
+                    return p.result.get(Math.max(left, 0), java.util.concurrent.TimeUnit.NANOSECONDS).isPresent();
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            if (o == CLAIMED || left <= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    private static synchronized WatchService watcher() throws IOException {
+        if (watcher == null) {
+            watcher = FileSystems.getDefault().newWatchService();
+            Thread.ofPlatform().daemon().name("flox-runtime-bundles").start(CreatesAhead::watch);
+        }
+        return watcher;
+    }
+
+    /** The watcher's thread: new bundles get a watch of their own, whose config.json is planned once written. */
+    private static void watch() {
+        while (true) {
+            WatchKey key;
+            try {
+                key = watcher.take();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+            Path dir;
+            boolean parent;
+            synchronized (LOCK) {
+                dir = WATCHED.get(key);
+                parent = dir != null && PARENTS.containsKey(dir);
+            }
+            if (dir != null) {
+                for (WatchEvent<?> event : key.pollEvents()) {
+                    if (!(event.context() instanceof Path name)) {
+                        continue; // OVERFLOW: those bundles' creates do it all
+                    }
+                    try {
+                        if (parent) {
+                            bundleEvent(dir, dir.resolve(name), event.kind() == ENTRY_DELETE);
+                        } else if (name.toString().equals(CONFIG)) {
+                            configWritten(dir);
+                        }
+                    } catch (RuntimeException e) {
+                        // not planned ahead: its create does it all
+                    }
+                }
+            }
+            if (!key.reset()) {
+                synchronized (LOCK) {
+                    if (WATCHED.remove(key) != null && dir != null) {
+                        if (parent) {
+                            PARENTS.remove(dir); // gone: learnt again at the next create there
+                        } else {
+                            BUNDLE_KEYS.remove(dir, key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A bundle directory appeared ({@code deleted}: went) in a watched directory. */
+    private static void bundleEvent(Path dir, Path bundle, boolean deleted) {
+        if (deleted) {
+            synchronized (LOCK) {
+                BUNDLES.remove(bundle);
+            }
+            unwatch(bundle);
+            return;
+        }
+        // (containerd removes a bundle by renaming it to .ID first)
+        if (bundle.getFileName().toString().startsWith(".") || !Files.isDirectory(bundle, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            WatchKey key = bundle.register(watcher, ENTRY_CREATE, ENTRY_MODIFY);
+            synchronized (LOCK) {
+                WATCHED.put(key, bundle);
+                BUNDLE_KEYS.put(bundle, key);
+            }
+        } catch (IOException e) {
+            return;
+        }
+        // written before the watch began?
+        if (Stamp.of(bundle.resolve(CONFIG)).map(s -> s.size() > 0).orElse(false)) {
+            configWritten(bundle);
+        }
+    }
+
+    /** config.json of {@code bundle} was written: plan it, unless it is planned or claimed already. */
+    private static void configWritten(Path bundle) {
+        Planner planner;
+        Plan plan = new Plan();
+        synchronized (LOCK) {
+            planner = PARENTS.get(bundle.getParent());
+            Object o = BUNDLES.get(bundle);
+            if (planner == null || o == CLAIMED) {
+                return;
+            }
+            if (o instanceof Plan p) {
+                if (!p.result.isDone()) {
+                    p.again = true;
+                    return;
+                }
+                if (p.result.getNow(Optional.empty()).isPresent()) {
+                    return;
+                }
+            }
+            BUNDLES.put(bundle, plan);
+        }
+        Thread.ofVirtual().name("plan create " + bundle.getFileName()).start(() -> plan(bundle, planner, plan));
+    }
+
+    /** Plans {@code bundle}; again if its config.json was rewritten meanwhile and this failed. */
+    private static void plan(Path bundle, Planner planner, Plan plan) {
+        Path file = bundle.resolve(CONFIG);
+        while (true) {
+            Optional<Create.Ahead> ahead = Optional.empty();
+            try {
+                Optional<Stamp> before = Stamp.of(file);
+                String text = Files.readString(file);
+                Optional<Stamp> after = Stamp.of(file);
+                // (only the specs of flox pods: containerd passes the flox.dev/ annotations to our runtime only)
+                if (before.isPresent() && before.equals(after) && text.contains("\"flox.dev/")) {
+                    plan.stamp = after.get();
+                    ahead = planner.plan(bundle, text);
+                }
+            } catch (IOException | RuntimeException e) {
+                // not planned: its create does it all
+            }
+            synchronized (LOCK) {
+                if (ahead.isEmpty() && plan.again && BUNDLES.get(bundle) == plan) {
+                    plan.again = false;
+                    continue;
+                }
+                plan.result.complete(ahead);
+            }
+            if (ahead.isPresent()) {
+                unwatch(bundle); // nothing more to see there; a rewrite is caught by the stamp
+            }
+            return;
+        }
+    }
+
+    /** Stops watching {@code bundle} itself. */
+    private static void unwatch(Path bundle) {
+        WatchKey key;
+        synchronized (LOCK) {
+            key = BUNDLE_KEYS.remove(bundle);
+            if (key != null) {
+                WATCHED.remove(key);
+            }
+        }
+        if (key != null) {
+            key.cancel();
+        }
+    }
+}
