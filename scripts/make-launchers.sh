@@ -36,7 +36,10 @@ for name in "$@"; do
   "$java_bin" $jvm_opts -XX:AOTCacheOutput="$aot" -cp "$cp" $main $training >/dev/null 2>&1 \
     || echo "make-launchers: could not train the AOT cache of $name; it runs without one" >&2
   if [ "$name" = flox-container-runtime ]; then
-    sed -e "1s|.*|#!$launcher_shell|" -e "s|@JAVA@|$java_bin|" -e "s|@JVM_OPTS@|$jvm_opts|" -e "s|@CP@|$cp|" -e "s|@AOT@|$aot|" \
+    # without its comment lines: the shell reads the script at every runc call (~0.05 ms less)
+    sed -e "1s|.*|#!$launcher_shell\\
+# flox-container-runtime: made by 'make build' from runtime/src/main/sh/flox-container-runtime (read that one)|" \
+      -e '2,${/^[[:space:]]*#/d;}' -e "s|@JAVA@|$java_bin|" -e "s|@JVM_OPTS@|$jvm_opts|" -e "s|@CP@|$cp|" -e "s|@AOT@|$aot|" \
       "$top/runtime/src/main/sh/flox-container-runtime" > "$top/bin/$name"
     chmod +x "$top/bin/$name"
     continue
