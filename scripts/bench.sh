@@ -209,6 +209,7 @@ runtime_runs="${BENCH_RUNTIME_RUNS:-25}"
 (cd "$top" && mvn -B -ntp -o -q -Dstyle.color=never -pl e2e -am test -Dgroups=bench -DexcludedGroups=fuzz-long \
    -Dtest=RuntimeBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench.runs="$runtime_runs" \
    -Dbench.daemon.warmup="${BENCH_DAEMON_WARMUP:-60}" -Dbench.jvm.runs="${BENCH_JVM_RUNS:-$runtime_runs}" \
+   -Dbench.hub.warmup="${BENCH_HUB_WARMUP:-3000}" \
    -Dbench.cold.mb="${BENCH_COLD_MB:-100}" -Dbench.report="$work/runtime.txt" \
    -De2e.launcher="$top/bin/flox-container-runtime" -De2e.runtime.timings=true) >> "$report.detail" 2>&1 \
   || { echo "bench: the runtime bench failed; see $report.detail and e2e/target/surefire-reports" >&2; exit 1; }

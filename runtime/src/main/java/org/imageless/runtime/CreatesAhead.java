@@ -303,9 +303,9 @@ final class CreatesAhead {
                 }
                 plan.result.complete(ahead);
             }
-            if (ahead.isPresent()) {
-                unwatch(bundle); // nothing more to see there; a rewrite is caught by the stamp
-            }
+            // nothing more to see there: a rewrite is caught by the stamp, and a bundle that could not be planned
+            // (not a flox pod's, or read while it was still being written) is created the usual way
+            unwatch(bundle);
             return;
         }
     }
