@@ -220,6 +220,10 @@ class RuntimeBench {
         report.add("  " + label + ": create+start runs (ms): flox " + flox + ", runc " + plain + "; exec runs (ms): flox " + execFlox
                 + ", runc " + execPlain + "; the runtime's own create phases (ms since it began): " + phases);
         report.add("  " + label + ": CreateContainer+StartContainer (ms): flox " + splitFlox + ", runc " + splitPlain);
+        report.add(String.format("  %s: overhead (ms) in rounds where flox went first / second: create+start %.1f / %.1f, exec %.1f / %.1f",
+                label, pairedDifference(everyOther(flox, 0), everyOther(plain, 0)), pairedDifference(everyOther(flox, 1), everyOther(plain, 1)),
+                pairedDifference(everyOther(execFlox, 0), everyOther(execPlain, 0)),
+                pairedDifference(everyOther(execFlox, 1), everyOther(execPlain, 1))));
         long[] after = cpuTicks();
         long stolen = after[1] > ticks[1] ? 100 * (after[0] - ticks[0]) / (after[1] - ticks[1]) : 0;
         return new Medians(median(flox), median(plain), median(execFlox), median(execPlain), stolen, ratioInterval(flox, plain),
@@ -327,12 +331,37 @@ class RuntimeBench {
         return new Timed(sandbox, id, (end - start) / 1_000_000, (created - start) / 100_000 / 10.0, (end - created) / 100_000 / 10.0);
     }
 
+    /**
+     * Pause before each timed exec, so that it does not run in the wake of the round's second pod start: without
+     * it, whichever exec went first took ~10 ms longer than the other (containerd and the shim of the container
+     * just started go on working for a while).
+     */
+    private static final long SETTLE_MS = Long.getLong("bench.settle.ms", 150);
+
+    private static void settle() {
+        try {
+            Thread.sleep(SETTLE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static long execMillis(CriClient cri, String containerId) {
+        settle();
         long start = System.nanoTime();
         var r = cri.execSync(containerId, List.of("true"), 30);
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.getExitCode()).isZero();
         return millis;
+    }
+
+    /** Elements {@code first}, {@code first + 2}, … of {@code l}: the rounds of one order. */
+    static List<Long> everyOther(List<Long> l, int first) {
+        List<Long> out = new ArrayList<>();
+        for (int i = first; i < l.size(); i += 2) {
+            out.add(l.get(i));
+        }
+        return out;
     }
 
     /** The median of {@code a[i] - b[i]} over the rounds (the middle two averaged for an even count). */
@@ -343,6 +372,9 @@ class RuntimeBench {
         }
         Collections.sort(d);
         int n = d.size();
+        if (n == 0) {
+            return Double.NaN; // no rounds (one order of a single round)
+        }
         return n % 2 == 1 ? d.get(n / 2) : (d.get(n / 2 - 1) + d.get(n / 2)) / 2.0;
     }
 

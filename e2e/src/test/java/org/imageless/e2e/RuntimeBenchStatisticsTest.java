@@ -19,6 +19,18 @@ class RuntimeBenchStatisticsTest {
     }
 
     @Test
+    void theOverheadOfEachOrderComesFromItsOwnRounds() {
+        // flox went first in rounds 0, 2, 4 (differences 1, 2, 3) and second in rounds 1, 3 (differences 10, 20)
+        List<Long> flox = List.of(11L, 30L, 42L, 60L, 63L);
+        List<Long> plain = List.of(10L, 20L, 40L, 40L, 60L);
+
+        assertThat(RuntimeBench.everyOther(flox, 0)).containsExactly(11L, 42L, 63L);
+        assertThat(RuntimeBench.pairedDifference(RuntimeBench.everyOther(flox, 0), RuntimeBench.everyOther(plain, 0))).isEqualTo(2.0);
+        assertThat(RuntimeBench.pairedDifference(RuntimeBench.everyOther(flox, 1), RuntimeBench.everyOther(plain, 1))).isEqualTo(15.0);
+        assertThat(RuntimeBench.pairedDifference(List.of(), List.of())).as("a single round has no second order").isNaN();
+    }
+
+    @Test
     void theIntervalOfRoundsThatAllHaveTheSameRatioIsThatRatio() {
         List<Long> plain = List.of(50L, 52L, 55L, 60L, 61L, 70L, 80L);
         List<Long> flox = plain.stream().map(p -> p * 11 / 10).toList();
