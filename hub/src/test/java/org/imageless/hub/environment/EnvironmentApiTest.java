@@ -286,7 +286,10 @@ class EnvironmentApiTest {
                     try {
                         return hub.pushGeneration("acme", "web", MANIFEST, null, walt);
                     } catch (IllegalStateException raced) {
-                        assertThat(raced.getMessage()).containsAnyOf("REJECTED", "not a fast-forward", "lock");
+                        // (the last: JGit's HTTP client, for a racing push that had no request data left to send when
+                        // it went to read the answer, seen once in ~35 clean runs; what landed is checked below)
+                        assertThat(raced.getMessage()).containsAnyOf("REJECTED", "not a fast-forward", "lock",
+                                "Starting read stage without written request data pending");
                         return 0;
                     }
                 }));
