@@ -54,6 +54,9 @@ final class AotTraining {
         }
     }
 
+    /** How long a training create waits for its planning ahead ({@link CreatesAhead#settle}). */
+    private static final Duration PLANNING = Duration.ofMillis(100);
+
     /**
      * The resident daemon's warm-up, before it serves: {@code rounds} container starts (create and exec) of
      * a training environment, in this JVM, as the daemon runs them, so that the JIT has compiled the path a
@@ -65,9 +68,6 @@ final class AotTraining {
      *
      * @return how long it took
      */
-    /** How long a training create waits for its planning ahead ({@link CreatesAhead#settle}). */
-    private static final Duration PLANNING = Duration.ofMillis(100);
-
     static Duration warmUp(int rounds) throws IOException {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("flox-runtime-warm-up-");

@@ -92,7 +92,7 @@ public final class Create {
     public Result run(Path bundle, String id) throws IOException {
         if (resident) {
             // the creates that come next in this bundle's directory are planned as soon as containerd writes them
-            CreatesAhead.learn(bundle, (b, text) -> new Create(config, new RuntimeLog.Held(), true, true).ahead(b, text));
+            CreatesAhead.learn(bundle, (b, text) -> ahead(config, b, text));
             Optional<Ahead> ahead = CreatesAhead.take(bundle);
             if (ahead.isPresent()) {
                 return commit(ahead.get(), bundle, id);
@@ -130,13 +130,15 @@ public final class Create {
      * sandbox starts its pod's preparation. The image is not mounted yet: a command that resolves only in it
      * is left to the create.
      */
-    Optional<Ahead> ahead(Path bundle, String text) {
+    static Optional<Ahead> ahead(NodeConfig config, Path bundle, String text) {
         long t0 = System.nanoTime();
         StringBuilder timings = new StringBuilder();
+        RuntimeLog.Held held = new RuntimeLog.Held();
         try {
-            Planned planned = plan(Spec.parse(text), bundle, bundle.getFileName().toString(), true, timings, t0);
+            Planned planned = new Create(config, held, true, true)
+                    .plan(Spec.parse(text), bundle, bundle.getFileName().toString(), true, timings, t0);
             return planned == null || planned.result().passThrough().isPresent() ? Optional.empty()
-                    : Optional.of(new Ahead(planned, (RuntimeLog.Held) log, timings.toString(), System.nanoTime()));
+                    : Optional.of(new Ahead(planned, held, timings.toString(), System.nanoTime()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
