@@ -204,7 +204,7 @@ final class CreatesAhead {
                     }
                     try {
                         if (parent) {
-                            bundleEvent(dir, dir.resolve(name), event.kind() == ENTRY_DELETE);
+                            bundleEvent(dir.resolve(name), event.kind() == ENTRY_DELETE);
                         } else if (name.toString().equals(CONFIG)) {
                             configWritten(dir);
                         }
@@ -228,7 +228,7 @@ final class CreatesAhead {
     }
 
     /** A bundle directory appeared ({@code deleted}: went) in a watched directory. */
-    private static void bundleEvent(Path dir, Path bundle, boolean deleted) {
+    private static void bundleEvent(Path bundle, boolean deleted) {
         if (deleted) {
             synchronized (LOCK) {
                 BUNDLES.remove(bundle);
