@@ -7,7 +7,8 @@ work="$top/.bench"
 mkdir -p "$work"
 export NIX_CONFIG="experimental-features = nix-command
 substituters =
-sandbox = false"
+sandbox = false
+build-users-group ="
 size_mb=${BENCH_TREE_MB:-500}
 tree="$work/tree-$size_mb"
 flox_node="$top/bin/flox-node"

@@ -19,11 +19,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RealNix {
 
-    /** Offline, no sandbox, the new CLI enabled. */
+    /**
+     * Offline, no sandbox, the new CLI enabled; builds as the calling user (as root nix would otherwise build as
+     * the group {@code nixbld}'s users, which Debian's nix-bin does not create).
+     */
     public static final String NIX_CONFIG = String.join("\n",
             "experimental-features = nix-command",
             "substituters =",
             "sandbox = false",
+            "build-users-group =",
             "fsync-metadata = false");
 
     private final Path storeRoot;
