@@ -114,13 +114,14 @@ final class AotTraining {
             // ids as containerd makes them (64 hex digits)
             String sandboxId = "%064x".formatted(2L * i);
             String id = "%064x".formatted(2L * i + 1);
-            Path sandbox = dir.resolve("sandbox" + i);
+            // bundles named by their container's ID, as containerd's are (a create written ahead relies on it)
+            Path sandbox = dir.resolve(sandboxId);
             if (i % 4 != 2) {
                 Files.createDirectories(sandbox.resolve("rootfs"));
                 Files.writeString(sandbox.resolve("config.json"), sandboxConfig.replace("@SANDBOX_ID@", sandboxId));
                 expectSuccess(dir, call.run(new String[] {"create", log, sandbox.toString(), sandboxId}));
             }
-            Path bundle = Files.createDirectories(dir.resolve("bundle" + i + "/rootfs")).getParent();
+            Path bundle = Files.createDirectories(dir.resolve(id + "/rootfs")).getParent();
             String config = containerConfig.replace("@SANDBOX_ID@", sandboxId).replace("@ID@", id);
             if (i % 4 == 1) {
                 config = config.replace("\"flox.dev/environment\":\"o/n\"", "\"flox.dev/environment\":\"o/n\",\"flox.dev/nix-mutable\":\"true\"");

@@ -107,20 +107,75 @@ public final class Create {
     /**
      * A create worked out, not written yet: the edited spec ({@code config}, JSON), the activation record
      * (null: exec processes are left alone), the activation report (null: none is sent) and, in a JVM of its own,
-     * the thread that sends it already.
+     * the thread that sends it already. {@code pod}: what its pod's sandbox prepared, if it used that.
      */
     private record Planned(Result result, String config, String activation, HubClient hub,
-                           java.util.function.Supplier<String> event, Thread report) {
+                           java.util.function.Supplier<String> event, Thread report, PodPreparations.Taken pod) {
         static Planned passThrough(String why) {
-            return new Planned(new Result(Optional.of(why), null, null, Set.of(), Set.of()), null, null, null, null, null);
+            return new Planned(new Result(Optional.of(why), null, null, Set.of(), Set.of()), null, null, null, null, null, null);
         }
     }
 
     /**
      * A create planned before runc was asked for it ({@link CreatesAhead}): what it logged meanwhile, the phase
-     * timings, and when it was ready ({@link System#nanoTime()}).
+     * timings, when it was ready ({@link System#nanoTime()}), and whether it was written already
+     * ({@link #writeAhead}).
      */
-    record Ahead(Planned planned, RuntimeLog.Held log, String timings, long ready) {}
+    record Ahead(NodeConfig config, Planned planned, RuntimeLog.Held log, String timings, long ready, boolean written) {
+
+        /**
+         * Whether it may be written before its create is asked for: its pod's sandbox was created through this
+         * daemon, so that the container runs through the launcher too (the pod's runtime handler is the
+         * container's), and nothing was logged that the create's {@code --log} must show.
+         */
+        boolean writable() {
+            return planned.pod() != null && planned.pod().launched() && log.isEmpty();
+        }
+
+        /**
+         * Writes it now, as the create would, in the bundle's directory whose name is the container's ID (as
+         * containerd names it): the spec, also linked as {@link #PREPARED} (the launcher finds the two are one file,
+         * and runs runc without asking the daemon), and the activation record; the timings line goes to the
+         * bundle's {@code log.json} (the shim's {@code --log}) if the sandbox's create asked for timings. The
+         * report waits until runc has created the container ({@link #created}).
+         */
+        Ahead writeAhead(Path bundle) throws IOException {
+            long t0 = System.nanoTime();
+            String id = bundle.getFileName().toString();
+            if (planned.activation() != null) {
+                Activation.write(config.containerDir(id), planned.activation());
+            }
+            Spec.writeAtomically(bundle.resolve("config.json"), planned.config(), bundle.resolve(PREPARED));
+            if (planned.pod().timings()) {
+                new RuntimeLog(bundle.resolve("log.json")).info("create " + id + " timings (ms since create began):"
+                        + " planned ahead (" + timings.strip() + ") and written " + (t0 - ready) / 100_000 / 10.0
+                        + " ms later, in " + (System.nanoTime() - t0) / 100_000 / 10.0 + " ms, before its create");
+            }
+            return new Ahead(config, planned, log, timings, ready, true);
+        }
+
+        /** runc created the container that was written ahead: its activation is reported. */
+        void created() {
+            if (planned.event() != null) {
+                DeferredReports.submit(planned.hub(), planned.event());
+            }
+        }
+
+        /** The bundle written ahead is gone: so is its activation record (its create never came, or is over). */
+        void forget(Path bundle) {
+            try {
+                org.imageless.nix.nar.NarUnpacker.deleteTree(config.containerDir(bundle.getFileName().toString()));
+            } catch (IOException | RuntimeException e) {
+                // the launcher's delete removes it too
+            }
+        }
+    }
+
+    /**
+     * A bundle's spec once written before its create ({@link Ahead#writeAhead}): the same file as its
+     * config.json (a hard link), unless something replaced that since.
+     */
+    public static final String PREPARED = "flox-prepared.json";
 
     /**
      * Resident mode: plans the create of {@code bundle}, whose config.json holds {@code text}, while containerd
@@ -138,7 +193,7 @@ public final class Create {
             Planned planned = new Create(config, held, true, true)
                     .plan(Spec.parse(text), bundle, bundle.getFileName().toString(), true, timings, t0);
             return planned == null || planned.result().passThrough().isPresent() ? Optional.empty()
-                    : Optional.of(new Ahead(planned, held, timings.toString(), System.nanoTime()));
+                    : Optional.of(new Ahead(config, planned, held, timings.toString(), System.nanoTime(), false));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -147,6 +202,17 @@ public final class Create {
     /** Writes what was planned ahead for {@code bundle}, with what was logged meanwhile, as container {@code id}. */
     private Result commit(Ahead ahead, Path bundle, String id) throws IOException {
         long t0 = System.nanoTime();
+        if (ahead.written()) {
+            // the launcher asked although it was written ahead (it came while it was being written)
+            if (!id.equals(bundle.getFileName().toString()) && ahead.planned().activation() != null) {
+                Activation.write(config.containerDir(id), ahead.planned().activation());
+            }
+            if (this.timings) {
+                log.info("create " + id + " timings (ms since create began): planned ahead (" + ahead.timings().strip()
+                        + ") and written before its create");
+            }
+            return ahead.planned().result();
+        }
         ahead.log().replayTo(log);
         StringBuilder timings = new StringBuilder(" planned ahead (").append(ahead.timings().strip()).append(") and ready ")
                 .append((t0 - ahead.ready()) / 100_000 / 10.0).append(" ms before; then");
@@ -163,6 +229,9 @@ public final class Create {
         if (role instanceof ContainerRole.PassThrough p) {
             if (resident && ContainerRole.isSandbox(spec.annotations())) {
                 beginForPod(spec, id);
+                if (!ahead) {
+                    PodPreparations.launched(id, this.timings);
+                }
             }
             return Planned.passThrough(p.why());
         }
@@ -174,7 +243,8 @@ public final class Create {
         if (ahead && annotations.nixMutable()) {
             return null;
         }
-        PodPreparations.Ready pod = resident ? fromPod(spec, activate.containerName(), ref, token, t0) : null;
+        PodPreparations.Taken taken = resident ? fromPod(spec, activate.containerName(), ref, token, t0) : null;
+        PodPreparations.Ready pod = taken == null ? null : taken.ready();
         Prepared prepared;
         if (pod != null) {
             prepared = pod.prepared();
@@ -234,7 +304,7 @@ public final class Create {
         }
         String activationJson = annotations.skipContainersExec().contains(activate.containerName()) ? null : activation.toJson();
         Planned planned = new Planned(new Result(Optional.empty(), resolved.shown(), view, closure, prepared.fetched()),
-                spec.toJson(), activationJson, hub, event, report);
+                spec.toJson(), activationJson, hub, event, report, taken);
         lap(timings, "edits", t0);
         return planned;
     }
@@ -354,14 +424,14 @@ public final class Create {
      * What this container's pod sandbox prepared ({@link PodPreparations#take}), with the hub's warnings
      * logged; null when the container must resolve itself. The closure is the sandbox's gc root already.
      */
-    private PodPreparations.Ready fromPod(Spec spec, String containerName, EnvironmentRef ref, Optional<String> token, long began) {
+    private PodPreparations.Taken fromPod(Spec spec, String containerName, EnvironmentRef ref, Optional<String> token, long began) {
         Optional<PodPreparations.Taken> taken = PodPreparations.take(spec.annotations().get(ContainerRole.SANDBOX_ID),
                 containerName, ref, token, began);
         if (taken.isEmpty()) {
             return null;
         }
         taken.get().hubWarnings().forEach(w -> log.warning("the hub says about " + ref + ": " + w));
-        return taken.get().ready();
+        return taken.get();
     }
 
     /** The rest of {@link #prepare}, once the hub answered: realise the installed outputs, build the view. */

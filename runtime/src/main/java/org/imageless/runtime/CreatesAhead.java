@@ -30,13 +30,21 @@ import java.util.concurrent.CompletableFuture;
  * planned, if {@code config.json} is still the file that was planned from (same inode, size and modification
  * time); otherwise, and whenever nothing was planned, it does everything itself, as before.
  *
- * <p>What is planned has no effect outside the daemon until the create writes it (see {@link Create#ahead}), so
+ * <p>What is planned has no effect outside the daemon until it is written (see {@link Create#ahead}), so
  * a bundle that never gets a create (a container of another runtime in the same namespace) leaves nothing
  * behind. Only bundles whose spec mentions a {@code flox.dev/} annotation are planned at all.
+ *
+ * <p>A container whose pod's sandbox was created through the daemon runs through the launcher too (a pod has one
+ * runtime): its plan is written at once ({@link Create.Ahead#writeAhead}), and the launcher's create, finding the
+ * bundle's config.json to be what was written ({@link Create#PREPARED}), runs runc without asking the daemon.
+ * Its activation is reported once runc has created it (the shim's {@code init.pid} appears in the bundle); if the
+ * bundle goes first, its activation record goes with it.
  */
 final class CreatesAhead {
 
     static final String CONFIG = "config.json";
+    /** The file runc create writes in the bundle (containerd's shim gives it as {@code --pid-file}). */
+    static final String INIT_PID = "init.pid";
     /** Bundles remembered (planned, being planned, or claimed by their create); the oldest go first. */
     private static final int KEPT = 1024;
 
@@ -58,12 +66,19 @@ final class CreatesAhead {
         }
     }
 
-    /** The planning of one bundle: its result, and the version of config.json it was planned from. */
+    /**
+     * The planning of one bundle: its result, and the version of config.json it was planned from (or, once written
+     * ahead, the one written).
+     */
     private static final class Plan {
         final CompletableFuture<Optional<Create.Ahead>> result = new CompletableFuture<>();
         volatile Stamp stamp;
         /** config.json changed while it was being planned: plan again if that failed. */
         boolean again;
+        /** Its create came: nothing more is planned for it. */
+        volatile boolean claimed;
+        /** Written ahead, and runc has created the container: reported. */
+        boolean created;
     }
 
     /** A bundle whose create came: nothing is planned for it any more. */
@@ -125,10 +140,12 @@ final class CreatesAhead {
             if (!PARENTS.containsKey(b.getParent())) {
                 return Optional.empty();
             }
-            Object o = BUNDLES.put(b, CLAIMED);
+            Object o = BUNDLES.get(b);
             if (!(o instanceof Plan p)) {
+                BUNDLES.put(b, CLAIMED);
                 return Optional.empty();
             }
+            p.claimed = true; // (kept: a plan written ahead is reported, or forgotten, later)
             plan = p;
         }
         Optional<Create.Ahead> ahead = plan.result.join();
@@ -207,6 +224,8 @@ final class CreatesAhead {
                             bundleEvent(dir.resolve(name), event.kind() == ENTRY_DELETE);
                         } else if (name.toString().equals(CONFIG)) {
                             configWritten(dir);
+                        } else if (name.toString().equals(INIT_PID)) {
+                            created(dir);
                         }
                     } catch (RuntimeException e) {
                         // not planned ahead: its create does it all
@@ -230,10 +249,14 @@ final class CreatesAhead {
     /** A bundle directory appeared ({@code deleted}: went) in a watched directory. */
     private static void bundleEvent(Path bundle, boolean deleted) {
         if (deleted) {
+            Object o;
             synchronized (LOCK) {
-                BUNDLES.remove(bundle);
+                o = BUNDLES.remove(bundle);
             }
             unwatch(bundle);
+            if (o instanceof Plan p && p.result.isDone()) {
+                p.result.getNow(Optional.empty()).filter(Create.Ahead::written).ifPresent(a -> a.forget(bundle));
+            }
             return;
         }
         // (containerd removes a bundle by renaming it to .ID first)
@@ -266,6 +289,9 @@ final class CreatesAhead {
                 return;
             }
             if (o instanceof Plan p) {
+                if (p.claimed) {
+                    return;
+                }
                 if (!p.result.isDone()) {
                     p.again = true;
                     return;
@@ -293,21 +319,46 @@ final class CreatesAhead {
                     plan.stamp = after.get();
                     ahead = planner.plan(bundle, text);
                 }
+                if (ahead.isPresent() && ahead.get().writable() && Stamp.of(file).equals(after)) {
+                    ahead = Optional.of(ahead.get().writeAhead(bundle));
+                    plan.stamp = Stamp.of(file).orElse(null);
+                }
             } catch (IOException | RuntimeException e) {
-                // not planned: its create does it all
+                // not planned (or not written): its create does it all
             }
             synchronized (LOCK) {
-                if (ahead.isEmpty() && plan.again && BUNDLES.get(bundle) == plan) {
+                if (ahead.isEmpty() && plan.again && !plan.claimed && BUNDLES.get(bundle) == plan) {
                     plan.again = false;
                     continue;
                 }
                 plan.result.complete(ahead);
             }
-            // nothing more to see there: a rewrite is caught by the stamp, and a bundle that could not be planned
-            // (not a flox pod's, or read while it was still being written) is created the usual way
-            unwatch(bundle);
+            if (ahead.map(Create.Ahead::written).orElse(false) && Files.exists(bundle.resolve(INIT_PID))) {
+                created(bundle); // (runc was quicker than the watch)
+            } else if (!ahead.map(Create.Ahead::written).orElse(false)) {
+                // nothing more to see there: a rewrite is caught by the stamp, and a bundle that could not be
+                // planned (not a flox pod's, or read while it was still being written) is created the usual way
+                unwatch(bundle);
+            }
             return;
         }
+    }
+
+    /** runc created the container of {@code bundle} ({@link #INIT_PID}): if it was written ahead, it is reported. */
+    private static void created(Path bundle) {
+        Create.Ahead ahead;
+        synchronized (LOCK) {
+            if (!(BUNDLES.get(bundle) instanceof Plan p) || !p.result.isDone() || p.created) {
+                return;
+            }
+            ahead = p.result.getNow(Optional.empty()).filter(Create.Ahead::written).orElse(null);
+            if (ahead == null) {
+                return;
+            }
+            p.created = true;
+        }
+        unwatch(bundle);
+        ahead.created();
     }
 
     /** Stops watching {@code bundle} itself. */

@@ -48,6 +48,9 @@ final class PodPreparations {
         private volatile long answered;
         private volatile boolean fromHub;
         private volatile java.util.List<String> warnings = java.util.List.of();
+        /** The sandbox's create came through the daemon (its launcher asked), with or without timings. */
+        private volatile boolean launched;
+        private volatile boolean timings;
 
         private Work(EnvironmentRef ref, Optional<String> token) {
             this.ref = ref;
@@ -70,8 +73,12 @@ final class PodPreparations {
     record Ready(Create.Prepared prepared, Optional<java.nio.file.Path> mountPoints) {
     }
 
-    /** What a container takes: what its sandbox made ready, and what the hub warned about when it answered. */
-    record Taken(Ready ready, java.util.List<String> hubWarnings) {
+    /**
+     * What a container takes: what its sandbox made ready, what the hub warned about when it answered, and whether
+     * the sandbox's create came through the daemon ({@code launched}; with {@code timings} asked for): then the
+     * pod's runtime is the launcher, and so is its containers' (a pod has one runtime handler).
+     */
+    record Taken(Ready ready, java.util.List<String> hubWarnings, boolean launched, boolean timings) {
     }
 
     private static final ConcurrentHashMap<String, Work> BY_SANDBOX = new ConcurrentHashMap<>();
@@ -107,6 +114,18 @@ final class PodPreparations {
     }
 
     /**
+     * The create of sandbox {@code sandboxId} came through the daemon, its caller asking for {@code timings}: its
+     * containers run through the launcher too, and so may be written before their creates ({@link CreatesAhead}).
+     */
+    static void launched(String sandboxId, boolean timings) {
+        Work w = BY_SANDBOX.get(sandboxId);
+        if (w != null) {
+            w.timings = timings;
+            w.launched = true;
+        }
+    }
+
+    /**
      * What sandbox {@code sandboxId} prepared, for the first create of container {@code name} that began at
      * {@code createBegan} ({@link System#nanoTime()}) and asks for {@code ref} with {@code token}; waits
      * while the closure is still being fetched. Empty when the container must resolve itself.
@@ -125,7 +144,7 @@ final class PodPreparations {
                 return Optional.empty();
             }
             Ready r = w.ready.get();
-            return r == null ? Optional.empty() : Optional.of(new Taken(r, w.warnings));
+            return r == null ? Optional.empty() : Optional.of(new Taken(r, w.warnings, w.launched, w.timings));
         } catch (ExecutionException e) {
             return Optional.empty();
         } catch (InterruptedException e) {

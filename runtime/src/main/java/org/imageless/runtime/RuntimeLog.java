@@ -81,6 +81,10 @@ public class RuntimeLog {
             lines.add(line);
         }
 
+        boolean isEmpty() {
+            return lines.isEmpty();
+        }
+
         void replayTo(RuntimeLog log) {
             lines.forEach(log::append);
         }

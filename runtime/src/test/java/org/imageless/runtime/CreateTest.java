@@ -518,25 +518,31 @@ class CreateTest {
     static final java.time.Duration PLANNING = java.time.Duration.ofSeconds(10);
 
     @Test
-    void inResidentModeAContainerIsPlannedWhenItsBundleIsWrittenAndItsCreateOnlyWritesThePlan() throws IOException {
+    void inResidentModeAContainerOfAPodWhoseSandboxTheDaemonCreatedIsWrittenBeforeItsCreate() throws IOException {
         hub.push("ahead", RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "early"), null));
         Create daemon = new Create(config, new RuntimeLog(log), true, true);
         Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead", "flox.dev/disable-metrics", "true");
-        // the sandbox's create: from then on the daemon watches the directory of bundles
+        // the sandbox's create: from then on the daemon watches the directory of bundles, and the pod's
+        // containers run through the launcher (a pod has one runtime)
         daemon.run(sandbox("sa1", pod), "sa1");
 
-        Path b = inPod("sa1", "ahead-1", "app", pod, List.of("tools-hello", "--flag"), List.of());
+        Path b = inPod("sa1", "pa1", "app", pod, List.of("tools-hello", "--flag"), List.of());
         String asWritten = Files.readString(b.resolve("config.json"));
         assertThat(CreatesAhead.settle(b, PLANNING)).as("planned before its create").isTrue();
-        // planned, and nothing written: not the bundle, not the activation record
-        assertThat(Files.readString(b.resolve("config.json"))).isEqualTo(asWritten);
-        assertThat(config.containerDir("pa1")).doesNotExist();
+        // written before its create: the spec, linked as the file the launcher checks, and the activation record
+        assertThat(Files.readString(b.resolve("config.json"))).isNotEqualTo(asWritten);
+        assertThat(Files.isSameFile(b.resolve("config.json"), b.resolve(Create.PREPARED))).isTrue();
+        assertThat(config.containerDir("pa1").resolve("activation.json")).exists();
+        // the sandbox's create asked for timings: they are in the bundle's log.json, the shim's --log
+        assertThat(Files.readString(b.resolve("log.json"))).contains("create pa1 timings").contains("planned ahead (spec=")
+                .contains(" pod=").contains("before its create").doesNotContain("resolve=");
+        String written = Files.readString(b.resolve("config.json"));
 
+        // a create that asks all the same (a launcher that came while it was being written) changes nothing
         Create.Result r = daemon.run(b, "pa1");
         assertThat(r.environment()).isEqualTo("acme/ahead:1");
-        assertThat(Files.readAllLines(log).getLast()).contains("create pa1 timings").contains("planned ahead (spec=")
-                .contains(" pod=").contains("record=").doesNotContain("resolve=");
-        assertThat(config.containerDir("pa1").resolve("activation.json")).exists();
+        assertThat(Files.readAllLines(log).getLast()).contains("create pa1 timings").contains("written before its create");
+        assertThat(Files.readString(b.resolve("config.json"))).isEqualTo(written);
         // what a create of the same bundle that was not planned ahead writes (a JVM of its own), but for where
         // the mount points are (the pod's, under its sandbox)
         Path copy = Bundles.write(tmp.resolve("elsewhere/copy"), List.of("tools-hello", "--flag"),
@@ -549,6 +555,41 @@ class CreateTest {
         assertThat(mountDestinations(planned)).isEqualTo(mountDestinations(direct)).contains("/nix/store", fixture.busybox);
         assertThat(Activation.read(config.containerDir("pa1")).orElseThrow().variables())
                 .isEqualTo(Activation.read(config.containerDir("pc1")).orElseThrow().variables());
+
+        // config.json replaced after it was written (containerd does not; whatever did, what is there counts)
+        Path c = inPod("sa1", "pa2", "side", pod, List.of("sh"), List.of());
+        String original = Files.readString(c.resolve("config.json"));
+        assertThat(CreatesAhead.settle(c, PLANNING)).isTrue();
+        assertThat(Files.isSameFile(c.resolve("config.json"), c.resolve(Create.PREPARED))).isTrue();
+        Files.delete(c.resolve("config.json"));
+        Files.writeString(c.resolve("config.json"), original.replace("\"sh\"", "\"tools-hello\""));
+        Create.Result again = daemon.run(c, "pa2");
+        assertThat(Files.readAllLines(log).getLast()).contains("create pa2 timings").doesNotContain("planned ahead");
+        assertThat(args(spec(c))).containsExactly(again.view() + "/bin/tools-hello");
+    }
+
+    @Test
+    void aContainerOfAPodWhoseSandboxDidNotComeThroughTheDaemonIsOnlyPlannedAndItsCreateWritesThePlan() throws IOException {
+        hub.push("ahead4", RunningHub.manifest(List.of("busybox", "tools"), Map.of("GREETING", "early"), null));
+        Create daemon = new Create(config, new RuntimeLog(log), true, true);
+        Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead4", "flox.dev/disable-metrics", "true");
+        daemon.run(sandbox("sa4", pod), "sa4"); // the directory is watched from now on
+        // a sandbox whose bundle was written there but whose create never came to the daemon: its pod's environment
+        // is prepared, but its containers may run on another runtime
+        assertThat(CreatesAhead.settle(sandbox("sa5", pod), PLANNING)).as("a sandbox is not planned").isFalse();
+
+        Path b = inPod("sa5", "pa5", "app", pod, List.of("tools-hello"), List.of());
+        String asWritten = Files.readString(b.resolve("config.json"));
+        assertThat(CreatesAhead.settle(b, PLANNING)).as("planned before its create").isTrue();
+        assertThat(Files.readString(b.resolve("config.json"))).isEqualTo(asWritten);
+        assertThat(b.resolve(Create.PREPARED)).doesNotExist();
+        assertThat(config.containerDir("pa5")).doesNotExist();
+
+        Create.Result r = daemon.run(b, "pa5");
+        assertThat(Files.readAllLines(log).getLast()).contains("create pa5 timings").contains("planned ahead (spec=")
+                .contains(" pod=").contains("record=").doesNotContain("resolve=");
+        assertThat(args(spec(b))).containsExactly(r.view() + "/bin/tools-hello");
+        assertThat(config.containerDir("pa5").resolve("activation.json")).exists();
     }
 
     static List<String> mountDestinations(JsonNode spec) {
@@ -563,9 +604,11 @@ class CreateTest {
         Create daemon = new Create(config, new RuntimeLog(log), true, true);
         Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead2", "flox.dev/disable-metrics", "true");
         daemon.run(sandbox("sa2", pod), "sa2");
+        // (a pod whose sandbox the daemon did not create: its containers are planned, not written ahead)
+        CreatesAhead.settle(sandbox("sa6", pod), PLANNING);
 
         // config.json rewritten after it was planned (containerd does not; whatever did, what is there counts)
-        Path b = inPod("sa2", "ahead-2", "app", pod, List.of("sh"), List.of());
+        Path b = inPod("sa6", "ahead-2", "app", pod, List.of("sh"), List.of());
         assertThat(CreatesAhead.settle(b, PLANNING)).isTrue();
         Files.writeString(b.resolve("config.json"), Files.readString(b.resolve("config.json")).replace("\"sh\"", "\"tools-hello\""));
         Create.Result r = daemon.run(b, "pa2");
@@ -578,34 +621,48 @@ class CreateTest {
         Files.writeString(inImage, "#!/bin/sh\n");
         inImage.toFile().setExecutable(true);
         assertThat(CreatesAhead.settle(c, PLANNING)).as("not planned").isFalse();
+        assertThat(c.resolve(Create.PREPARED)).doesNotExist();
         daemon.run(c, "pa3");
         assertThat(Files.readAllLines(log).getLast()).contains("create pa3 timings").doesNotContain("planned ahead");
         assertThat(args(spec(c))).containsExactly("only-in-image");
     }
 
     @Test
-    void aBundleThatIsPlannedButNeverCreatedLeavesNothingBehindAndOtherRuntimesBundlesAreNotPlanned() throws IOException {
+    void aContainerWrittenAheadIsReportedOnceRuncCreatedItAndOneWhoseCreateNeverCameLeavesNothingBehind() throws Exception {
         hub.push("ahead3", RunningHub.manifest(List.of("busybox"), Map.of(), null));
         Create daemon = new Create(config, new RuntimeLog(log), true, true);
         Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead3");
         daemon.run(sandbox("sa3", pod), "sa3");
 
-        Path b = inPod("sa3", "ahead-4", "app", pod, List.of("sh"), List.of());
-        String asWritten = Files.readString(b.resolve("config.json"));
+        // never created: written ahead, then containerd removes the bundle (renamed to .ID first, then deleted)
+        Path b = inPod("sa3", "gone-1", "gone", pod, List.of("sh"), List.of());
         assertThat(CreatesAhead.settle(b, PLANNING)).isTrue();
+        assertThat(config.containerDir("gone-1").resolve("activation.json")).exists();
         // a container without flox.dev annotations (another runtime's, in the same directory): not even planned
         Path plain = Bundles.write(tmp.resolve("bundles/plain-1"), List.of("sh"), Bundles.container("plain", Map.of()), List.of());
         String plainWritten = Files.readString(plain.resolve("config.json"));
         assertThat(CreatesAhead.settle(plain, PLANNING)).isFalse();
-        org.imageless.nix.nar.NarUnpacker.deleteTree(b);
+        Path renamed = Files.move(b, b.resolveSibling(".gone-1"));
+        org.imageless.nix.nar.NarUnpacker.deleteTree(renamed);
 
+        // created: runc writes init.pid into the bundle (the shim's --pid-file)
+        Path c = inPod("sa3", "made-1", "made", pod, List.of("sh"), List.of());
+        assertThat(CreatesAhead.settle(c, PLANNING)).isTrue();
+        Files.writeString(c.resolve(".init.pid"), "4242");
+        Files.move(c.resolve(".init.pid"), c.resolve(CreatesAhead.INIT_PID));
+
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (running("ahead3").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(running("ahead3")).as("only the container runc created is reported")
+                .extracting(org.imageless.hub.activation.Running::container).containsExactly("made");
+        assertThat(config.containerDir("gone-1")).as("its activation record went with its bundle").doesNotExist();
+        assertThat(config.containerDir("made-1").resolve("activation.json")).exists();
         assertThat(Files.readString(plain.resolve("config.json"))).isEqualTo(plainWritten);
-        assertThat(asWritten).contains("flox.dev/environment");
-        assertThat(config.containerDir("ahead-4")).doesNotExist();
         assertThat(config.containerDir("plain-1")).doesNotExist();
         assertThat(Files.list(config.rootsDir()).map(p -> p.getFileName().toString()).toList())
                 .as("gc roots: the pod's sandbox only").containsExactly("sa3");
-        assertThat(running("ahead3")).as("no activation reported").isEmpty();
     }
 
     @Test

@@ -103,6 +103,30 @@ class LauncherTest {
     }
 
     @Test
+    void aCreateTheDaemonWroteAheadGoesStraightToRuncWhileItsConfigIsTheFileWritten() throws Exception {
+        // as the daemon leaves a bundle it wrote ahead (Create.Ahead#writeAhead): config.json linked as flox-prepared.json
+        Path bundle = Bundles.write(tmp.resolve("cid-7"), List.of("sh"), Bundles.container("app", Map.of()), List.of());
+        Files.createLink(bundle.resolve(Create.PREPARED), bundle.resolve("config.json"));
+        Launcher.Run r = launcher.run(tmp, "--log", "/l.json", "create", "--bundle", bundle.toString(), "--pid-file", "/p.pid", "cid-7");
+        assertThat(r.exitCode()).isZero();
+        assertThat(javaCall()).isEmpty();
+        assertThat(runcCalls()).containsExactly("--log", "/l.json", "create", "--bundle", bundle.toString(), "--pid-file", "/p.pid", "cid-7", "--");
+        assertThat(r.stdout() + r.stderr()).isEmpty();
+
+        // another ID than the bundle's name (not containerd's way): prepared as usual
+        launcher.run(tmp, "--log", "/l.json", "create", "--bundle", bundle.toString(), "other");
+        assertThat(javaCall()).containsExactly("create", "/l.json", bundle.toString(), "other");
+
+        // config.json replaced since (not the file the daemon wrote): prepared as usual
+        Files.delete(javaArgs);
+        String text = Files.readString(bundle.resolve("config.json"));
+        Files.delete(bundle.resolve("config.json"));
+        Files.writeString(bundle.resolve("config.json"), text);
+        launcher.run(tmp, "--log", "/l.json", "create", "--bundle", bundle.toString(), "cid-7");
+        assertThat(javaCall()).containsExactly("create", "/l.json", bundle.toString(), "cid-7");
+    }
+
+    @Test
     void theSandboxNeverStartsAJvm() throws Exception {
         Path bundle = Bundles.write(tmp.resolve("pause"), List.of("/pause"),
                 Map.of("io.kubernetes.cri.container-type", "sandbox"), List.of());

@@ -69,8 +69,20 @@ public final class Spec {
 
     /** Writes {@code json} (of {@link #toJson}) to {@code file}, as {@link #write} does. */
     public static void writeAtomically(Path file, String json) throws IOException {
+        writeAtomically(file, json, null);
+    }
+
+    /**
+     * {@link #writeAtomically(Path, String)}, the new file also linked (hard) as {@code link} before it replaces
+     * {@code file}: while {@code link} and {@code file} are the same file, {@code file} is what was written here.
+     */
+    public static void writeAtomically(Path file, String json, Path link) throws IOException {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".flox-tmp");
         Files.writeString(tmp, json);
+        if (link != null) {
+            Files.deleteIfExists(link);
+            Files.createLink(link, tmp);
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
