@@ -46,10 +46,12 @@ for name in "$@"; do
   fi
   serve_case=""
   if [ "$name" = flox-node ]; then
-    # The resident daemon (flox-node runtime serve) compiles at the lowest CPU priority (nice 19): its JIT's
-    # work on methods that get hot late then waits for idle CPU instead of slowing the starts it serves
-    # (make bench). -XX:ThreadPriorityPolicy=1 needs root, as the daemon runs; it also raises the GC threads.
-    serve_case='case "${1:-} ${2:-}" in "runtime serve") prio_opts="-XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=19" ;; esac'
+    # The resident daemon (flox-node runtime serve) compiles with C1 only (-XX:TieredStopAtLevel=1), at the
+    # lowest CPU priority (nice 19). Its requests are short, and a create is mostly worked out while containerd
+    # still sets the task up; C2's compilations went on for minutes after the warm-up, and perf sched found them
+    # on the CPUs inside runc create (~1.2 ms per flox start on 2 cores; make bench). -XX:ThreadPriorityPolicy=1
+    # needs root, as the daemon runs; it also raises the GC threads.
+    serve_case='case "${1:-} ${2:-}" in "runtime serve") prio_opts="-XX:TieredStopAtLevel=1 -XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=19" ;; esac'
   fi
   cat > "$top/bin/$name" <<LAUNCHER
 #!/bin/sh

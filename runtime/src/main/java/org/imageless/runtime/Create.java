@@ -148,8 +148,8 @@ public final class Create {
             Spec.writeAtomically(bundle.resolve("config.json"), planned.config(), bundle.resolve(PREPARED));
             if (planned.pod().timings()) {
                 new RuntimeLog(bundle.resolve("log.json")).info("create " + id + " timings (ms since create began):"
-                        + " planned ahead (" + timings.strip() + ") and written " + (t0 - ready) / 100_000 / 10.0
-                        + " ms later, in " + (System.nanoTime() - t0) / 100_000 / 10.0 + " ms, before its create");
+                        + " planned ahead (" + timings.strip() + ") and written (in "
+                        + (System.nanoTime() - t0) / 100_000 / 10.0 + " ms) before its create");
             }
             return new Ahead(config, planned, log, timings, ready, true);
         }
