@@ -280,6 +280,8 @@ final class CreatesAhead {
 
     /** config.json of {@code bundle} was written: plan it, unless it is planned or claimed already. */
     private static void configWritten(Path bundle) {
+        // a container is being started (its create may never come to the daemon): reports wait for a quiet node
+        org.imageless.runtime.hub.DeferredReports.busy();
         Planner planner;
         Plan plan = new Plan();
         synchronized (LOCK) {
