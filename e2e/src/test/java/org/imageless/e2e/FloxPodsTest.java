@@ -122,6 +122,12 @@ class FloxPodsTest {
             cri.startContainer(first);
             assertThat(w.awaitLog(first, "release=")).contains("release=first");
             assertThat(w.generationLookups() - lookups).as("the container's first start used its sandbox's lookup").isEqualTo(1);
+            // the daemon wrote its create while containerd set the task up, and the launcher ran runc straight away
+            Path bundle = w.containerd.dir().resolve("state/io.containerd.runtime.v2.task/k8s.io").resolve(first);
+            assertThat(Files.isSameFile(bundle.resolve("config.json"), bundle.resolve(org.imageless.runtime.Create.PREPARED)))
+                    .as("written ahead").isTrue();
+            assertThat(cri.execSync(first, List.of("sh", "-c", "echo exec=$RELEASE"), 10).getStdout().toStringUtf8())
+                    .as("its activation record, written ahead too").contains("exec=first");
 
             // a restart is a new container of the same name in the same sandbox: it asks the hub again
             w.push("resident", List.of("busybox"), Map.of("RELEASE", "second"), null);
@@ -131,6 +137,8 @@ class FloxPodsTest {
             cri.startContainer(second);
             assertThat(w.awaitLog(second, "release=second")).contains("release=second");
             assertThat(w.generationLookups() - lookups).isEqualTo(2);
+            assertThat(w.containerd.dir().resolve("state/io.containerd.runtime.v2.task/k8s.io").resolve(second)
+                    .resolve(org.imageless.runtime.Create.PREPARED)).as("a restart resolves at its create").doesNotExist();
         } finally {
             if (sandbox != null) {
                 cri.stopPodSandbox(sandbox);
