@@ -328,14 +328,18 @@ final class CreatesAhead {
             } catch (IOException | RuntimeException e) {
                 // not planned (or not written): its create does it all
             }
+            boolean gone;
             synchronized (LOCK) {
                 if (ahead.isEmpty() && plan.again && !plan.claimed && BUNDLES.get(bundle) == plan) {
                     plan.again = false;
                     continue;
                 }
                 plan.result.complete(ahead);
+                gone = BUNDLES.get(bundle) != plan;
             }
-            if (ahead.map(Create.Ahead::written).orElse(false) && Files.exists(bundle.resolve(INIT_PID))) {
+            if (gone && ahead.map(Create.Ahead::written).orElse(false)) {
+                ahead.get().forget(bundle); // the bundle went while it was being written
+            } else if (ahead.map(Create.Ahead::written).orElse(false) && Files.exists(bundle.resolve(INIT_PID))) {
                 created(bundle); // (runc was quicker than the watch)
             } else if (!ahead.map(Create.Ahead::written).orElse(false)) {
                 // nothing more to see there: a rewrite is caught by the stamp, and a bundle that could not be

@@ -125,6 +125,20 @@ final class PodPreparations {
         }
     }
 
+    /** Waits, at most {@code max}, until the preparation for {@code sandboxId}, if any, is over (for tests). */
+    static void await(String sandboxId, Duration max) {
+        Work w = BY_SANDBOX.get(sandboxId);
+        if (w != null) {
+            try {
+                w.ready.get(max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // over, or not within max
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /**
      * What sandbox {@code sandboxId} prepared, for the first create of container {@code name} that began at
      * {@code createBegan} ({@link System#nanoTime()}) and asks for {@code ref} with {@code token}; waits

@@ -510,9 +510,14 @@ class CreateTest {
 
         // a JVM of its own (not resident) prepares nothing for the pod: it would exit before the container comes
         Create perCall = new Create(config, new RuntimeLog(log), true, false);
-        perCall.run(sandbox("sb3", pod), "sb3");
+        Path sb3 = sandbox("sb3", pod);
+        perCall.run(sb3, "sb3");
         perCall.run(inPod("sb3", "once-1", "once", pod, List.of()), "p5");
         assertThat(Files.readAllLines(log).getLast()).contains("create p5 timings").contains("resolve=");
+        // (the daemon watching the directory saw sb3's bundle and prepared its pod meanwhile: let it finish
+        // before the directory goes)
+        CreatesAhead.settle(sb3, PLANNING);
+        PodPreparations.await("sb3", PLANNING);
     }
 
     static final java.time.Duration PLANNING = java.time.Duration.ofSeconds(10);
