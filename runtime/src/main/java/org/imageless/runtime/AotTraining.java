@@ -132,13 +132,15 @@ final class AotTraining {
             Files.writeString(process, processJson);
             expectSuccess(dir, call.run(new String[] {"exec", log, dir.resolve("containers/" + id + "/activation.json").toString(),
                     process.toString()}));
-            NarUnpacker.deleteTree(bundle);
-            NarUnpacker.deleteTree(sandbox);
+            // as the launcher's delete, then containerd: the state first (a bundle written ahead that goes takes
+            // its activation record with it, on the daemon's watch thread)
             NarUnpacker.deleteTree(dir.resolve("containers/" + id));
             NarUnpacker.deleteTree(dir.resolve("containers/" + sandboxId));
             NarUnpacker.deleteTree(dir.resolve("mutable/" + id));
             Files.deleteIfExists(dir.resolve("roots/" + id));
             Files.deleteIfExists(dir.resolve("roots/" + sandboxId));
+            NarUnpacker.deleteTree(bundle);
+            NarUnpacker.deleteTree(sandbox);
         }
     }
 

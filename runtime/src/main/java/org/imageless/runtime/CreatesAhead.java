@@ -171,12 +171,19 @@ final class CreatesAhead {
             long left = deadline - System.nanoTime();
             if (o instanceof Plan p) {
                 try {
-                    return p.result.get(Math.max(left, 0), java.util.concurrent.TimeUnit.NANOSECONDS).isPresent();
+                    if (p.result.get(Math.max(left, 0), java.util.concurrent.TimeUnit.NANOSECONDS).isPresent()) {
+                        return true;
+                    }
                 } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
                     return false;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
+                }
+                synchronized (LOCK) {
+                    if (BUNDLES.get(b) == p) {
+                        return false; // (else it was read before it was written: planned again at its write)
+                    }
                 }
             }
             if (o == CLAIMED || left <= 0) {
@@ -312,12 +319,15 @@ final class CreatesAhead {
         Path file = bundle.resolve(CONFIG);
         while (true) {
             Optional<Create.Ahead> ahead = Optional.empty();
+            boolean unwritten = false;
             try {
                 Optional<Stamp> before = Stamp.of(file);
                 String text = Files.readString(file);
                 Optional<Stamp> after = Stamp.of(file);
+                // created, not written yet (or not all of it: containerd's JSON ends with '}'): its next write plans it
+                unwritten = !text.stripTrailing().endsWith("}");
                 // (only the specs of flox pods: containerd passes the flox.dev/ annotations to our runtime only)
-                if (before.isPresent() && before.equals(after) && text.contains("\"flox.dev/")) {
+                if (!unwritten && before.isPresent() && before.equals(after) && text.contains("\"flox.dev/")) {
                     plan.stamp = after.get();
                     ahead = planner.plan(bundle, text);
                 }
@@ -334,17 +344,23 @@ final class CreatesAhead {
                     plan.again = false;
                     continue;
                 }
+                if (unwritten) {
+                    // still watched: the write that follows plans it afresh
+                    BUNDLES.remove(bundle, plan);
+                    plan.result.complete(Optional.empty());
+                    return;
+                }
                 plan.result.complete(ahead);
                 gone = BUNDLES.get(bundle) != plan;
             }
-            if (gone && ahead.map(Create.Ahead::written).orElse(false)) {
-                ahead.get().forget(bundle); // the bundle went while it was being written
-            } else if (ahead.map(Create.Ahead::written).orElse(false) && Files.exists(bundle.resolve(INIT_PID))) {
-                created(bundle); // (runc was quicker than the watch)
-            } else if (!ahead.map(Create.Ahead::written).orElse(false)) {
+            if (ahead.isEmpty() || !ahead.get().written()) {
                 // nothing more to see there: a rewrite is caught by the stamp, and a bundle that could not be
                 // planned (not a flox pod's, or read while it was still being written) is created the usual way
                 unwatch(bundle);
+            } else if (gone) {
+                ahead.get().forget(bundle); // the bundle went while it was being written
+            } else if (Files.exists(bundle.resolve(INIT_PID))) {
+                created(bundle); // (runc was quicker than the watch)
             }
             return;
         }

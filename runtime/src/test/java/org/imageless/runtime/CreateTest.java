@@ -70,6 +70,16 @@ class CreateTest {
         return RuntimeFixture.nodeConfig(tmp.resolve(name), hub.url(), hub.publicKey(), extra);
     }
 
+    /**
+     * The bundles go first, as containerd removes them after the launcher's delete: the daemon's watch then forgets
+     * what it wrote ahead for them before JUnit removes the node's state directory.
+     */
+    @org.junit.jupiter.api.AfterEach
+    void bundlesFirst() throws IOException {
+        org.imageless.nix.nar.NarUnpacker.deleteTree(tmp.resolve("bundles"));
+        sleep(100);
+    }
+
     @BeforeEach
     void node() {
         config = NodeConfig.load(nodeConfig("node", ""));
@@ -597,6 +607,14 @@ class CreateTest {
         assertThat(config.containerDir("pa5").resolve("activation.json")).exists();
     }
 
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static List<String> mountDestinations(JsonNode spec) {
         List<String> out = new ArrayList<>();
         spec.path("mounts").forEach(m -> out.add(m.path("destination").asText()));
@@ -630,6 +648,27 @@ class CreateTest {
         daemon.run(c, "pa3");
         assertThat(Files.readAllLines(log).getLast()).contains("create pa3 timings").doesNotContain("planned ahead");
         assertThat(args(spec(c))).containsExactly("only-in-image");
+    }
+
+    @Test
+    void aConfigReadBeforeContainerdWroteItIsPlannedAtItsWrite() throws IOException {
+        hub.push("ahead5", RunningHub.manifest(List.of("busybox"), Map.of(), null));
+        Create daemon = new Create(config, new RuntimeLog(log), true, true);
+        Map<String, String> pod = Map.of("flox.dev/environment", "acme/ahead5", "flox.dev/disable-metrics", "true");
+        daemon.run(sandbox("sa7", pod), "sa7");
+        Map<String, String> a = Bundles.container("app", pod);
+        a.put("io.kubernetes.cri.sandbox-id", "sa7");
+        // (written outside the watched directory, where it would be planned itself)
+        String text = Files.readString(Bundles.write(tmp.resolve("elsewhere/staging"), List.of("sh"), a, List.of()).resolve("config.json"));
+
+        // containerd creates config.json, then writes it: the watch may read it in between
+        Path b = Files.createDirectories(tmp.resolve("bundles/pa7/rootfs")).getParent();
+        sleep(200); // (the new bundle is watched by then)
+        Files.createFile(b.resolve("config.json"));
+        assertThat(CreatesAhead.settle(b, java.time.Duration.ofMillis(300))).as("nothing to plan yet").isFalse();
+        Files.writeString(b.resolve("config.json"), text);
+        assertThat(CreatesAhead.settle(b, PLANNING)).as("planned at its write").isTrue();
+        assertThat(Files.isSameFile(b.resolve("config.json"), b.resolve(Create.PREPARED))).isTrue();
     }
 
     @Test
