@@ -344,8 +344,8 @@ final class CreatesAhead {
                     plan.again = false;
                     continue;
                 }
-                if (unwritten) {
-                    // still watched: the write that follows plans it afresh
+                if (unwritten && !plan.claimed) {
+                    // still watched: the write that follows plans it afresh (once its create came, that does it all)
                     BUNDLES.remove(bundle, plan);
                     plan.result.complete(Optional.empty());
                     return;
