@@ -81,14 +81,11 @@ final class CreatesAhead {
         boolean created;
     }
 
-    /** A bundle whose create came: nothing is planned for it any more. */
-    private static final Object CLAIMED = new Object();
-
     private static final Object LOCK = new Object();
-    /** By bundle: a {@link Plan} or {@link #CLAIMED}. */
-    private static final Map<Path, Object> BUNDLES = new LinkedHashMap<>(64, 0.75f, false) {
+    /** By bundle: its plan (a create that came before any plan claims an empty one). */
+    private static final Map<Path, Plan> BUNDLES = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, Object> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Path, Plan> eldest) {
             return size() > KEPT;
         }
     };
@@ -140,13 +137,13 @@ final class CreatesAhead {
             if (!PARENTS.containsKey(b.getParent())) {
                 return Optional.empty();
             }
-            Object o = BUNDLES.get(b);
-            if (!(o instanceof Plan p)) {
-                BUNDLES.put(b, CLAIMED);
-                return Optional.empty();
+            plan = BUNDLES.get(b);
+            if (plan == null) {
+                plan = new Plan();
+                plan.result.complete(Optional.empty());
+                BUNDLES.put(b, plan);
             }
-            p.claimed = true; // (kept: a plan written ahead is reported, or forgotten, later)
-            plan = p;
+            plan.claimed = true; // (kept: a plan written ahead is reported, or forgotten, later)
         }
         Optional<Create.Ahead> ahead = plan.result.join();
         return ahead.isPresent() && Stamp.of(b.resolve(CONFIG)).equals(Optional.ofNullable(plan.stamp)) ? ahead : Optional.empty();
@@ -161,15 +158,15 @@ final class CreatesAhead {
         Path b = bundle.toAbsolutePath().normalize();
         long deadline = System.nanoTime() + max.toNanos();
         while (true) {
-            Object o;
+            Plan p;
             synchronized (LOCK) {
                 if (!PARENTS.containsKey(b.getParent())) {
                     return false;
                 }
-                o = BUNDLES.get(b);
+                p = BUNDLES.get(b);
             }
             long left = deadline - System.nanoTime();
-            if (o instanceof Plan p) {
+            if (p != null) {
                 try {
                     if (p.result.get(Math.max(left, 0), java.util.concurrent.TimeUnit.NANOSECONDS).isPresent()) {
                         return true;
@@ -186,7 +183,7 @@ final class CreatesAhead {
                     }
                 }
             }
-            if (o == CLAIMED || left <= 0) {
+            if (left <= 0) {
                 return false;
             }
             try {
@@ -256,12 +253,12 @@ final class CreatesAhead {
     /** A bundle directory appeared ({@code deleted}: went) in a watched directory. */
     private static void bundleEvent(Path bundle, boolean deleted) {
         if (deleted) {
-            Object o;
+            Plan p;
             synchronized (LOCK) {
-                o = BUNDLES.remove(bundle);
+                p = BUNDLES.remove(bundle);
             }
             unwatch(bundle);
-            if (o instanceof Plan p && p.result.isDone()) {
+            if (p != null && p.result.isDone()) {
                 p.result.getNow(Optional.empty()).filter(Create.Ahead::written).ifPresent(a -> a.forget(bundle));
             }
             return;
@@ -293,11 +290,11 @@ final class CreatesAhead {
         Plan plan = new Plan();
         synchronized (LOCK) {
             planner = PARENTS.get(bundle.getParent());
-            Object o = BUNDLES.get(bundle);
-            if (planner == null || o == CLAIMED) {
+            Plan p = BUNDLES.get(bundle);
+            if (planner == null) {
                 return;
             }
-            if (o instanceof Plan p) {
+            if (p != null) {
                 if (p.claimed) {
                     return;
                 }
@@ -370,7 +367,8 @@ final class CreatesAhead {
     private static void created(Path bundle) {
         Create.Ahead ahead;
         synchronized (LOCK) {
-            if (!(BUNDLES.get(bundle) instanceof Plan p) || !p.result.isDone() || p.created) {
+            Plan p = BUNDLES.get(bundle);
+            if (p == null || !p.result.isDone() || p.created) {
                 return;
             }
             ahead = p.result.getNow(Optional.empty()).filter(Create.Ahead::written).orElse(null);
